@@ -1,0 +1,229 @@
+"""Core state, lookups and the helpers every rule uses.
+
+Lookups enforce ownership: a provider asking about a session or tab it does
+not own gets the very error a missing id gets (rule R2), because both paths
+go through the same single check.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import OrderedDict
+from collections import deque
+from collections.abc import Callable
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from channelkit.host.core import _events as ev
+from channelkit.host.core import _validate as check
+from channelkit.host.core._clock import Clock
+from channelkit.host.core._model import AgentInfo
+from channelkit.host.core._model import AnalyticsRecord
+from channelkit.host.core._model import Notification
+from channelkit.host.core._model import ProviderInfo
+from channelkit.host.core._model import Session
+from channelkit.host.core._model import Tab
+from channelkit.host.core._model import Workspace
+from channelkit.sdk.errors import AgentNotFound
+from channelkit.sdk.errors import ErrorReason
+from channelkit.sdk.errors import FailedPrecondition
+from channelkit.sdk.errors import SessionNotFound
+from channelkit.sdk.errors import TabNotFound
+
+ConsentPolicy = Literal["background", "required"]
+
+
+@dataclass(frozen=True, slots=True)
+class CoreSettings:
+    """The limits and policies the core enforces; all come from the host config."""
+
+    max_sessions: int = 10
+    max_tabs: int = 10
+    attention_cooldown_seconds: float = 10.0
+    consent: ConsentPolicy = "background"
+    presences: tuple[str, ...] = ("Available", "Busy", "Away", "Offline")
+    default_notification_timeout: int = 120
+    max_notification_timeout: int = 500
+    analytics_retention: int = 10_000
+    resolved_notification_retention: int = 256
+    default_panel_width: int = 400
+
+
+def new_id(prefix: str) -> str:
+    """A fresh opaque id such as ``s-3f2a…``."""
+    return f"{prefix}-{uuid.uuid4().hex}"
+
+
+class CoreBase:
+    """State shared by every group of rules; see :class:`channelkit.host.core.Core`."""
+
+    def __init__(
+        self,
+        agents: Iterable[AgentInfo],
+        providers: Iterable[ProviderInfo],
+        settings: CoreSettings,
+        clock: Clock,
+        id_factory: Callable[[str], str] = new_id,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self._new_id = id_factory
+        self._providers = {p.name: p for p in providers}
+        self._by_order = sorted(self._providers.values(), key=lambda p: (p.channel_order, p.name))
+        self._workspaces = {a.id: self._new_workspace(a) for a in agents}
+        self._sessions: dict[str, Session] = {}
+        self._tabs: dict[str, Tab] = {}
+        self._tokens: dict[tuple[str, str], Notification] = {}
+        self.analytics: deque[AnalyticsRecord] = deque(maxlen=settings.analytics_retention)
+        self._outbox: list[ev.Delivery] = []
+
+    def _new_workspace(self, agent: AgentInfo) -> Workspace:
+        home = Session(id=f"home-{agent.id}", owner=None, agent_id=agent.id, title="Home", created_at=self.clock.now())
+        return Workspace(
+            agent_id=agent.id,
+            display_name=agent.display_name,
+            sessions=OrderedDict({home.id: home}),
+            focused_id=home.id,
+            home_id=home.id,
+            presence=self.settings.presences[0],
+            panel_width=self.settings.default_panel_width,
+            recent_focus=[home.id],
+        )
+
+    # --- outbox ---------------------------------------------------------------
+
+    def take_deliveries(self) -> list[ev.Delivery]:
+        """Hand over the deliveries of the commands run since the last call."""
+        taken, self._outbox = self._outbox, []
+        return taken
+
+    def discard_deliveries(self) -> None:
+        """Drop deliveries of a command that failed (commands check before they change)."""
+        self._outbox.clear()
+
+    def _to_provider(self, provider: str | None, agent_id: str, correlation_id: str, payload: ev.ProviderPayload) -> None:
+        if provider is not None:
+            self._outbox.append(ev.ToProvider(provider, agent_id, correlation_id, payload))
+
+    def _to_agent(self, agent_id: str, payload: ev.AgentPayload) -> None:
+        self._outbox.append(ev.ToAgent(agent_id, payload))
+
+    def _session_changed(self, ws: Workspace, session: Session) -> None:
+        self._to_agent(ws.agent_id, ev.SessionUpdated(session, ws.focused_id == session.id))
+
+    def _to_all_providers_of(self, agent_id: str, payload: ev.ProviderPayload) -> None:
+        for info in self._by_order:
+            if info.enabled and agent_id in info.agents:
+                self._to_provider(info.name, agent_id, "", payload)
+
+    # --- lookups ---------------------------------------------------------------
+
+    def provider(self, name: str) -> ProviderInfo:
+        """The configured provider ``name`` (KeyError if unknown)."""
+        return self._providers[name]
+
+    def providers(self) -> list[ProviderInfo]:
+        """Every configured provider, lowest channel order first."""
+        return list(self._by_order)
+
+    def agents_served(self, provider: str) -> list[AgentInfo]:
+        """The agents ``provider`` serves, in configuration order."""
+        served = self._providers[provider].agents
+        return [AgentInfo(ws.agent_id, ws.display_name) for ws in self._workspaces.values() if ws.agent_id in served]
+
+    def workspace(self, agent_id: str) -> Workspace:
+        """The workspace of an authenticated agent."""
+        return self._workspaces[agent_id]
+
+    def agent_ids(self) -> list[str]:
+        """Every configured agent id."""
+        return list(self._workspaces)
+
+    def open_sessions_of(self, provider: str) -> int:
+        """How many open sessions ``provider`` owns across all workspaces."""
+        return sum(1 for s in self._sessions.values() if s.owner == provider)
+
+    def active_provider(self, agent_id: str) -> str | None:
+        """Owner of the focused session; on Home the enabled provider with the lowest order."""
+        ws = self._workspaces[agent_id]
+        owner = ws.sessions[ws.focused_id].owner
+        if owner is not None:
+            return owner
+        for info in self._by_order:
+            if info.enabled and agent_id in info.agents:
+                return info.name
+        return None
+
+    def _enabled_provider(self, provider: str) -> ProviderInfo:
+        info = self._providers[provider]
+        if not info.enabled:
+            raise FailedPrecondition(
+                f"provider '{provider}' is disabled in the host configuration",
+                reason=ErrorReason.PROVIDER_DISABLED,
+                metadata={"provider": provider},
+            )
+        return info
+
+    def _served_workspace(self, provider: str, agent_id: str, field: str = "agent_id") -> Workspace:
+        check.identifier(field, agent_id)
+        info = self._enabled_provider(provider)
+        ws = self._workspaces.get(agent_id)
+        if ws is None or agent_id not in info.agents:
+            raise AgentNotFound(f"agent '{agent_id}' not found", metadata={"agentId": agent_id})
+        return ws
+
+    def _own_session(self, provider: str, session_id: str, field: str = "session_id") -> tuple[Workspace, Session]:
+        check.identifier(field, session_id)
+        self._enabled_provider(provider)
+        session = self._sessions.get(session_id)
+        if session is None or session.owner != provider:
+            raise SessionNotFound(f"session '{session_id}' not found", metadata={"sessionId": session_id})
+        return self._workspaces[session.agent_id], session
+
+    def _own_tab(self, provider: str, tab_id: str) -> tuple[Workspace, Session, Tab]:
+        check.identifier("tab_id", tab_id)
+        self._enabled_provider(provider)
+        tab = self._tabs.get(tab_id)
+        session = self._sessions.get(tab.session_id) if tab else None
+        if tab is None or session is None or session.owner != provider:
+            raise TabNotFound(f"tab '{tab_id}' not found", metadata={"tabId": tab_id})
+        return self._workspaces[session.agent_id], session, tab
+
+    def _agent_session(self, agent_id: str, session_id: str) -> tuple[Workspace, Session]:
+        check.identifier("session_id", session_id)
+        ws = self._workspaces[agent_id]
+        session = ws.sessions.get(session_id)
+        if session is None:
+            raise SessionNotFound(f"session '{session_id}' not found", metadata={"sessionId": session_id})
+        return ws, session
+
+    def _agent_tab(self, agent_id: str, tab_id: str) -> tuple[Workspace, Session, Tab]:
+        check.identifier("tab_id", tab_id)
+        ws = self._workspaces[agent_id]
+        tab = self._tabs.get(tab_id)
+        session = ws.sessions.get(tab.session_id) if tab else None
+        if tab is None or session is None:
+            raise TabNotFound(f"tab '{tab_id}' not found", metadata={"tabId": tab_id})
+        return ws, session, tab
+
+    # --- focus -------------------------------------------------------------------
+
+    def _move_focus(self, ws: Workspace, new_id: str) -> None:
+        """Focus ``new_id``: tell both owners, clear its indicator, tell the agent."""
+        previous = ws.sessions.get(ws.focused_id)
+        if previous is not None and previous.id == new_id:
+            return
+        ws.focused_id = new_id
+        if new_id in ws.recent_focus:
+            ws.recent_focus.remove(new_id)
+        ws.recent_focus.append(new_id)
+        target = ws.sessions[new_id]
+        if previous is not None:
+            self._to_provider(previous.owner, ws.agent_id, previous.correlation_id, ev.SessionFocusChanged(previous.id, False))
+        self._to_provider(target.owner, ws.agent_id, target.correlation_id, ev.SessionFocusChanged(target.id, True))
+        self._to_agent(ws.agent_id, ev.FocusChanged(new_id, previous.id if previous else ""))
+        if target.attention or target.unread_count:
+            target.attention = False
+            target.unread_count = 0
+            self._session_changed(ws, target)

@@ -1,0 +1,115 @@
+"""Field checks shared by every edge: each failure names the contract field.
+
+Checks look only at the value, never at host state, so a malformed request
+about another provider's session fails exactly like one about a missing
+session (rule R2).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from collections.abc import Mapping
+from enum import IntEnum
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+from channelkit.sdk.errors import InvalidArgument
+
+MAX_ID = 128
+MAX_TITLE = 200
+MAX_TARGET = 2048
+MAX_CONTEXT_ENTRIES = 64
+MAX_CONTEXT_KEY = 128
+MAX_CONTEXT_VALUE = 2048
+
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@\-]*")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+E = TypeVar("E", bound=IntEnum)
+
+
+def invalid(field: str, problem: str) -> InvalidArgument:
+    """Build the INVALID_ARGUMENT error for ``field``."""
+    return InvalidArgument(f"invalid {field}: {problem}", field=field, metadata={"field": field})
+
+
+def identifier(field: str, value: str) -> str:
+    """A required id: 1–128 characters of letters, digits and ``._:@-``."""
+    if not value:
+        raise invalid(field, "must not be empty")
+    if len(value) > MAX_ID:
+        raise invalid(field, f"must be at most {MAX_ID} characters (got {len(value)})")
+    if not _ID.fullmatch(value):
+        raise invalid(field, "may hold only letters, digits and . _ : @ - and must start with a letter or digit")
+    return value
+
+
+def optional_identifier(field: str, value: str) -> str:
+    """An id that may be empty."""
+    return identifier(field, value) if value else value
+
+
+def text(field: str, value: str, *, max_len: int, required: bool = False) -> str:
+    """Free text: at most ``max_len`` characters, no control characters."""
+    if required and not value.strip():
+        raise invalid(field, "must not be empty")
+    if len(value) > max_len:
+        raise invalid(field, f"must be at most {max_len} characters (got {len(value)})")
+    if _CONTROL.search(value):
+        raise invalid(field, "must not contain control characters")
+    return value
+
+
+def enum_value(field: str, value: int, enum: type[E]) -> E:
+    """A defined, non-zero enum value."""
+    try:
+        return enum(value)
+    except ValueError:
+        names = ", ".join(m.name for m in enum)
+        raise invalid(field, f"{value} is not one of {names}") from None
+
+
+def integer(field: str, value: int, *, low: int, high: int) -> int:
+    """An integer within ``[low, high]``."""
+    if not low <= value <= high:
+        raise invalid(field, f"must be between {low} and {high} (got {value})")
+    return value
+
+
+def url(field: str, value: str) -> str:
+    """An absolute http or https URL of at most 2048 characters."""
+    text(field, value, max_len=MAX_TARGET, required=True)
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise invalid(field, "must be an absolute http or https URL")
+    return value
+
+
+def string_map(
+    field: str,
+    entries: Mapping[str, str],
+    *,
+    max_entries: int = MAX_CONTEXT_ENTRIES,
+    max_key: int = MAX_CONTEXT_KEY,
+    max_value: int = MAX_CONTEXT_VALUE,
+) -> dict[str, str]:
+    """A string map with bounded size, non-empty keys and bounded values."""
+    if len(entries) > max_entries:
+        raise invalid(field, f"must have at most {max_entries} entries (got {len(entries)})")
+    for key, value in entries.items():
+        if not key:
+            raise invalid(field, "keys must not be empty")
+        text(f"{field}[{key[:40]}]", key, max_len=max_key)
+        text(f"{field}[{key[:40]}]", value, max_len=max_value)
+    return dict(entries)
+
+
+def key_list(field: str, keys: Iterable[str]) -> list[str]:
+    """A list of map keys to remove."""
+    result = list(keys)
+    if len(result) > MAX_CONTEXT_ENTRIES:
+        raise invalid(field, f"must have at most {MAX_CONTEXT_ENTRIES} entries")
+    for key in result:
+        text(field, key, max_len=MAX_CONTEXT_KEY, required=True)
+    return result

@@ -1,0 +1,1 @@
+"""Reference channelkit providers, built on the public SDK only."""
