@@ -140,6 +140,10 @@ class CoreBase:
         """Every configured agent id."""
         return list(self._workspaces)
 
+    def session_by_id(self, session_id: str) -> Session:
+        """An open session by id, for edges converting a command's result (no ownership check)."""
+        return self._sessions[session_id]
+
     def open_sessions_of(self, provider: str) -> int:
         """How many open sessions ``provider`` owns across all workspaces."""
         return sum(1 for s in self._sessions.values() if s.owner == provider)

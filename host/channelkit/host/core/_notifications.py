@@ -99,6 +99,13 @@ class NotificationOps(CoreBase):
                 return ws.pending[notification_id]
         return None
 
+    def resolved_notification(self, notification_id: str) -> Notification | None:
+        """A recently resolved toast with this id, if still remembered."""
+        for ws in self._workspaces.values():
+            if notification_id in ws.resolved:
+                return ws.resolved[notification_id]
+        return None
+
     def respond_to_notification(self, agent_id: str, notification_id: str, action: int) -> Notification:
         """The agent accepts or rejects a toast of its own workspace."""
         check.identifier("notification_id", notification_id)

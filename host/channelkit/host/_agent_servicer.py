@@ -1,0 +1,118 @@
+"""AgentService: the agent's own workspace, nothing else (``identity.name`` is the agent id)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import grpc
+
+from channelkit.host import _convert as convert
+from channelkit.host._auth import Identity
+from channelkit.host._runtime import HostRuntime
+from channelkit.host.core import events as ev
+from channelkit.sdk.errors import ErrorReason
+from channelkit.sdk.errors import ResourceExhausted
+from channelkit.v1 import agent_service_pb2 as pb
+
+Context = grpc.aio.ServicerContext[Any, Any]
+
+
+class AgentServicer:
+    """One method per AgentService RPC."""
+
+    def __init__(self, runtime: HostRuntime) -> None:
+        self.rt = runtime
+        self.core = runtime.core
+        self._write_timeout = runtime.config.server.stream_write_timeout_seconds
+
+    def _workspace(self, agent_id: str) -> pb.Workspace:
+        return convert.workspace(self.core.workspace(agent_id), self.rt.presences)
+
+    async def watch_workspace(self, identity: Identity, _request: pb.WatchWorkspaceRequest, context: Context) -> None:
+        """A snapshot, then every delta; subscribing and snapshotting happen in one step."""
+        feed = self.rt.feeds[identity.name]
+        watcher = feed.subscribe()
+        try:
+            snapshot = pb.WorkspaceEvent(
+                seq=feed.seq, occurred_at=convert.timestamp(self.rt.clock.now()), snapshot=self._workspace(identity.name)
+            )
+            await self._write(context, snapshot)
+            while True:
+                await self._write(context, await watcher.next())
+        finally:
+            feed.watchers.discard(watcher)
+
+    async def _write(self, context: Context, event: pb.WorkspaceEvent) -> None:
+        try:
+            await asyncio.wait_for(context.write(event), self._write_timeout)
+        except TimeoutError:
+            raise ResourceExhausted(
+                "this workspace watcher stopped reading and was ended; watch again for a fresh snapshot",
+                reason=ErrorReason.SLOW_CONSUMER,
+            ) from None
+
+    async def get_workspace(self, identity: Identity, _request: pb.GetWorkspaceRequest, _: Context) -> pb.GetWorkspaceResponse:
+        """The whole workspace."""
+        return pb.GetWorkspaceResponse(workspace=self._workspace(identity.name), seq=self.rt.feeds[identity.name].seq)
+
+    async def switch_session(
+        self, identity: Identity, request: pb.SwitchSessionRequest, _: Context
+    ) -> pb.SwitchSessionResponse:
+        """Focus a session."""
+        session = self.rt.apply(lambda: self.core.switch_session(identity.name, request.session_id))
+        return pb.SwitchSessionResponse(session=convert.session_in(self.core.workspace(identity.name), session))
+
+    async def close_session(
+        self, identity: Identity, request: pb.CloseSessionRequest, _: Context
+    ) -> pb.CloseSessionResponse:
+        """Close a session."""
+        focused = self.rt.apply(lambda: self.core.close_session(identity.name, request.session_id))
+        return pb.CloseSessionResponse(focused_session_id=focused)
+
+    async def focus_tab(self, identity: Identity, request: pb.AgentFocusTabRequest, _: Context) -> pb.AgentFocusTabResponse:
+        """Focus a tab within its session."""
+        tab = self.rt.apply(lambda: self.core.agent_focus_tab(identity.name, request.tab_id))
+        return pb.AgentFocusTabResponse(tab=convert.tab(tab, tab.id))
+
+    async def close_tab(self, identity: Identity, request: pb.AgentCloseTabRequest, _: Context) -> pb.AgentCloseTabResponse:
+        """Close a tab."""
+        self.rt.apply(lambda: self.core.agent_close_tab(identity.name, request.tab_id))
+        return pb.AgentCloseTabResponse()
+
+    async def respond_to_notification(
+        self, identity: Identity, request: pb.RespondToNotificationRequest, _: Context
+    ) -> pb.RespondToNotificationResponse:
+        """Accept or reject a toast."""
+        self.rt.apply(
+            lambda: self.core.respond_to_notification(identity.name, request.notification_id, request.action)
+        )
+        return pb.RespondToNotificationResponse()
+
+    async def click_to_act(self, identity: Identity, request: pb.ClickToActRequest, _: Context) -> pb.ClickToActResponse:
+        """Send a click to exactly one provider."""
+        c = request.click
+        click = ev.ClickToAct(value=c.value, name=c.name, format=c.format, entity_name=c.entity_name)
+        provider = self.rt.apply(lambda: self.core.click_to_act(identity.name, click))
+        return pb.ClickToActResponse(provider=provider)
+
+    async def set_presence(
+        self, identity: Identity, request: pb.AgentSetPresenceRequest, _: Context
+    ) -> pb.AgentSetPresenceResponse:
+        """Set presence."""
+        presence = self.rt.apply(lambda: self.core.set_presence(identity.name, request.presence))
+        return pb.AgentSetPresenceResponse(presence=presence)
+
+    async def set_panel_mode(
+        self, identity: Identity, request: pb.AgentSetPanelModeRequest, _: Context
+    ) -> pb.AgentSetPanelModeResponse:
+        """Set the panel mode."""
+        mode = self.rt.apply(lambda: self.core.set_panel_mode(identity.name, request.mode))
+        return pb.AgentSetPanelModeResponse(mode=int(mode))  # type: ignore[arg-type]
+
+    async def set_panel_width(
+        self, identity: Identity, request: pb.AgentSetPanelWidthRequest, _: Context
+    ) -> pb.AgentSetPanelWidthResponse:
+        """Set the panel width."""
+        width = self.rt.apply(lambda: self.core.set_panel_width(identity.name, request.width))
+        return pb.AgentSetPanelWidthResponse(width=width)

@@ -1,0 +1,371 @@
+"""ProviderService: authenticate (done by the interceptor), convert, call the core, convert back."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import grpc
+
+from channelkit.host import _convert as convert
+from channelkit.host._auth import Identity
+from channelkit.host._runtime import HostRuntime
+from channelkit.host.core import TabSpec
+from channelkit.host.core import ToastSpec
+from channelkit.host.core import _validate as check
+from channelkit.sdk.errors import CursorExpired
+from channelkit.sdk.errors import ErrorReason
+from channelkit.sdk.errors import FailedPrecondition
+from channelkit.sdk.errors import ResourceExhausted
+from channelkit.v1 import provider_service_pb2 as pb
+from channelkit.v1 import workspace_pb2 as wpb
+
+Context = grpc.aio.ServicerContext[Any, Any]
+SUPPORTED_PROTOCOL_VERSIONS = frozenset({1})
+
+
+def _tab_spec(spec: pb.TabSpec) -> TabSpec:
+    return TabSpec(title=spec.title, page_type=spec.page_type, target=spec.target, can_close=spec.can_close)
+
+
+class ProviderServicer:
+    """One method per ProviderService RPC; ``identity.name`` is the calling provider."""
+
+    def __init__(self, runtime: HostRuntime) -> None:
+        self.rt = runtime
+        self.core = runtime.core
+        limits = runtime.config.limits
+        self._limits = wpb.HostLimits(
+            max_sessions=limits.max_sessions,
+            max_tabs=limits.max_tabs,
+            attention_cooldown_ms=int(limits.attention_cooldown_seconds * 1000),
+            rate_limit_per_second=limits.rate_limit_per_second,
+            rate_limit_burst=limits.rate_limit_burst,
+            event_retention=limits.event_retention,
+            max_message_bytes=runtime.config.server.max_message_bytes,
+        )
+        self._write_timeout = runtime.config.server.stream_write_timeout_seconds
+
+    # --- handshake and events ------------------------------------------------------------
+
+    async def hello(self, identity: Identity, request: pb.HelloRequest, _: Context) -> pb.HelloResponse:
+        """Negotiate the protocol version and describe the caller's world."""
+        offered = list(request.protocol_versions)
+        if not offered:
+            raise check.invalid("protocol_versions", "must list at least one version")
+        check.text("software_version", request.software_version, max_len=check.MAX_ID)
+        common = SUPPORTED_PROTOCOL_VERSIONS.intersection(offered)
+        if not common:
+            supported = ",".join(map(str, sorted(SUPPORTED_PROTOCOL_VERSIONS)))
+            raise FailedPrecondition(
+                f"the provider speaks protocol versions {offered}, this host serves {supported}",
+                reason=ErrorReason.PROTOCOL_VERSION_UNSUPPORTED,
+                metadata={"offered": ",".join(map(str, offered)), "supported": supported},
+            )
+        info = self.core.provider(identity.name)
+        self.core.list_sessions(identity.name)  # refuses a disabled provider
+        agents = [wpb.AgentRecord(id=a.id, display_name=a.display_name) for a in self.core.agents_served(info.name)]
+        return pb.HelloResponse(
+            protocol_version=max(common),
+            provider=convert.provider_record(info),
+            agents=agents,
+            limits=self._limits,
+            head_seq=self.rt.logs[identity.name].head_seq,
+        )
+
+    async def events(self, identity: Identity, request: pb.EventsRequest, context: Context) -> None:
+        """Stream retained events after ``after_seq``, then live ones, until replaced or cut off."""
+        self.core.list_sessions(identity.name)  # refuses a disabled provider
+        log = self.rt.logs[identity.name]
+        log.after(request.after_seq)  # CURSOR_EXPIRED before the stream opens
+        stream = log.open_stream()
+        cursor = request.after_seq
+        try:
+            while True:
+                await log.wait_beyond(cursor, stream)
+                try:
+                    batch = log.after(cursor)
+                except CursorExpired:
+                    raise self._slow_consumer(identity.name) from None
+                for event in batch:
+                    log.check_live(stream)
+                    await self._write(context, event, identity.name)
+                    cursor = event.seq
+        finally:
+            log.close_stream()
+
+    async def _write(self, context: Context, event: pb.ProviderEvent, provider: str) -> None:
+        try:
+            await asyncio.wait_for(context.write(event), self._write_timeout)
+        except TimeoutError:
+            raise self._slow_consumer(provider) from None
+
+    def _slow_consumer(self, provider: str) -> ResourceExhausted:
+        error = ResourceExhausted(
+            "this Events stream fell behind the retained events and was ended; resume from the last processed seq",
+            reason=ErrorReason.SLOW_CONSUMER,
+        )
+        self.rt.record_error(provider, error.message)
+        return error
+
+    # --- sessions -------------------------------------------------------------------------
+
+    async def can_create_session(
+        self, identity: Identity, request: pb.CanCreateSessionRequest, _: Context
+    ) -> pb.CanCreateSessionResponse:
+        """Whether a session could be created now."""
+        allowed, count = self.core.can_create_session(identity.name, request.agent_id)
+        return pb.CanCreateSessionResponse(
+            allowed=allowed, open_sessions=count, max_sessions=self.core.settings.max_sessions
+        )
+
+    async def create_session(
+        self, identity: Identity, request: pb.CreateSessionRequest, _: Context
+    ) -> pb.CreateSessionResponse:
+        """Create a session owned by the caller."""
+        anchor = _tab_spec(request.anchor_tab) if request.HasField("anchor_tab") else None
+        session = self.rt.apply(
+            lambda: self.core.create_session(
+                identity.name,
+                request.agent_id,
+                title=request.title,
+                context=dict(request.context),
+                correlation_id=request.correlation_id,
+                provider_session_id=request.provider_session_id,
+                consent_notification_id=request.consent_notification_id,
+                anchor_tab=anchor,
+            )
+        )
+        return pb.CreateSessionResponse(session=self._session(session))
+
+    def _session(self, session: Any) -> wpb.Session:
+        return convert.session_in(self.core.workspace(session.agent_id), session)
+
+    async def get_session(self, identity: Identity, request: pb.GetSessionRequest, _: Context) -> pb.GetSessionResponse:
+        """One of the caller's sessions."""
+        return pb.GetSessionResponse(session=self._session(self.core.get_session(identity.name, request.session_id)))
+
+    async def get_focused_session(
+        self, identity: Identity, request: pb.GetFocusedSessionRequest, _: Context
+    ) -> pb.GetFocusedSessionResponse:
+        """The focused session if the caller owns it."""
+        session = self.core.get_focused_session(identity.name, request.agent_id)
+        return pb.GetFocusedSessionResponse(session=self._session(session) if session else None)
+
+    async def list_sessions(
+        self, identity: Identity, request: pb.ListSessionsRequest, _: Context
+    ) -> pb.ListSessionsResponse:
+        """The caller's open sessions and its log head."""
+        sessions = self.core.list_sessions(identity.name, request.agent_id)
+        return pb.ListSessionsResponse(
+            sessions=[self._session(s) for s in sessions], head_seq=self.rt.logs[identity.name].head_seq
+        )
+
+    async def set_session_title(
+        self, identity: Identity, request: pb.SetSessionTitleRequest, _: Context
+    ) -> pb.SetSessionTitleResponse:
+        """Retitle an own session."""
+        session = self.rt.apply(lambda: self.core.set_session_title(identity.name, request.session_id, request.title))
+        return pb.SetSessionTitleResponse(session=self._session(session))
+
+    async def update_session_context(
+        self, identity: Identity, request: pb.UpdateSessionContextRequest, _: Context
+    ) -> pb.UpdateSessionContextResponse:
+        """Change an own session's context bag."""
+        context = self.rt.apply(
+            lambda: self.core.update_session_context(
+                identity.name, request.session_id, set_entries=dict(request.set), remove=list(request.remove)
+            )
+        )
+        return pb.UpdateSessionContextResponse(context=context)
+
+    async def request_focus_session(
+        self, identity: Identity, request: pb.RequestFocusSessionRequest, _: Context
+    ) -> pb.RequestFocusSessionResponse:
+        """Ask for attention without moving focus."""
+        result = self.rt.apply(
+            lambda: self.core.request_focus_session(identity.name, request.session_id, request.messages_count)
+        )
+        return pb.RequestFocusSessionResponse(
+            already_focused=result.already_focused, alerted=result.alerted, unread_count=result.unread_count
+        )
+
+    async def notify_kpi_breach(
+        self, identity: Identity, request: pb.NotifyKpiBreachRequest, _: Context
+    ) -> pb.NotifyKpiBreachResponse:
+        """Flag or clear a KPI breach."""
+        flagged = self.rt.apply(
+            lambda: self.core.notify_kpi_breach(
+                identity.name, request.session_id, reset=request.reset, details=request.details
+            )
+        )
+        return pb.NotifyKpiBreachResponse(kpi_breach=flagged)
+
+    # --- tabs ---------------------------------------------------------------------------------
+
+    async def can_create_tab(
+        self, identity: Identity, request: pb.CanCreateTabRequest, _: Context
+    ) -> pb.CanCreateTabResponse:
+        """Whether a tab could be opened now."""
+        allowed, count = self.core.can_create_tab(identity.name, request.session_id)
+        return pb.CanCreateTabResponse(allowed=allowed, open_tabs=count, max_tabs=self.core.settings.max_tabs)
+
+    async def create_tab(self, identity: Identity, request: pb.CreateTabRequest, _: Context) -> pb.CreateTabResponse:
+        """Open a tab in an own session."""
+        if not request.HasField("tab"):
+            raise check.invalid("tab", "is required")
+        tab = self.rt.apply(
+            lambda: self.core.create_tab(identity.name, request.session_id, _tab_spec(request.tab), focus=request.focus)
+        )
+        return pb.CreateTabResponse(tab=self._tab(tab))
+
+    def _tab(self, tab: Any) -> wpb.Tab:
+        return convert.tab(tab, self.core.session_by_id(tab.session_id).focused_tab_id)
+
+    async def list_tabs(self, identity: Identity, request: pb.ListTabsRequest, _: Context) -> pb.ListTabsResponse:
+        """The tabs of an own session."""
+        session = self.core.get_session(identity.name, request.session_id)
+        return pb.ListTabsResponse(tabs=[convert.tab(t, session.focused_tab_id) for t in session.tabs.values()])
+
+    async def get_focused_tab(
+        self, identity: Identity, request: pb.GetFocusedTabRequest, _: Context
+    ) -> pb.GetFocusedTabResponse:
+        """The focused tab if the caller owns the focused session."""
+        tab = self.core.get_focused_tab(identity.name, request.agent_id)
+        return pb.GetFocusedTabResponse(tab=convert.tab(tab, tab.id) if tab else None)
+
+    async def focus_tab(self, identity: Identity, request: pb.FocusTabRequest, _: Context) -> pb.FocusTabResponse:
+        """Focus an own tab within its session."""
+        tab = self.rt.apply(lambda: self.core.focus_tab(identity.name, request.tab_id))
+        return pb.FocusTabResponse(tab=self._tab(tab))
+
+    async def refresh_tab(self, identity: Identity, request: pb.RefreshTabRequest, _: Context) -> pb.RefreshTabResponse:
+        """Ask the agent's client to reload an own tab."""
+        self.rt.apply(lambda: self.core.refresh_tab(identity.name, request.tab_id))
+        return pb.RefreshTabResponse()
+
+    async def set_tab_title(
+        self, identity: Identity, request: pb.SetTabTitleRequest, _: Context
+    ) -> pb.SetTabTitleResponse:
+        """Retitle an own tab."""
+        tab = self.rt.apply(lambda: self.core.set_tab_title(identity.name, request.tab_id, request.title))
+        return pb.SetTabTitleResponse(tab=self._tab(tab))
+
+    async def close_tab(self, identity: Identity, request: pb.CloseTabRequest, _: Context) -> pb.CloseTabResponse:
+        """Close an own tab."""
+        self.rt.apply(lambda: self.core.close_tab(identity.name, request.tab_id))
+        return pb.CloseTabResponse()
+
+    # --- notifications ----------------------------------------------------------------------
+
+    async def notify_event(
+        self, identity: Identity, request: pb.NotifyEventRequest, _: Context
+    ) -> pb.NotifyEventResponse:
+        """Offer a toast and wait for its outcome."""
+        spec = ToastSpec(
+            title=request.title,
+            fields=[(f.header, f.value) for f in request.fields],
+            timeout_seconds=request.timeout_seconds,
+            accept_label=request.accept_label,
+            reject_label=request.reject_label,
+            hide_reject=request.hide_reject,
+            cancellation_token=request.cancellation_token,
+            correlation_id=request.correlation_id,
+        )
+        toast = self.rt.apply(lambda: self.core.notify(identity.name, request.agent_id, spec))
+        resolved = await asyncio.shield(self.rt.outcome_of(toast))
+        return pb.NotifyEventResponse(
+            notification_id=resolved.id,
+            action=int(resolved.action or 0),  # type: ignore[arg-type]
+            reason=int(resolved.reason or 0),  # type: ignore[arg-type]
+        )
+
+    async def cancel_event(
+        self, identity: Identity, request: pb.CancelEventRequest, _: Context
+    ) -> pb.CancelEventResponse:
+        """Cancel an own pending toast."""
+        toast = self.rt.apply(lambda: self.core.cancel_notification(identity.name, request.cancellation_token))
+        return pb.CancelEventResponse(notification_id=toast.id)
+
+    # --- presence, click-to-act, panel ---------------------------------------------------------
+
+    async def set_presence(
+        self, identity: Identity, request: pb.SetPresenceRequest, _: Context
+    ) -> pb.SetPresenceResponse:
+        """Set the agent's presence."""
+        presence = self.rt.apply(
+            lambda: self.core.set_presence(request.agent_id, request.presence, provider=identity.name)
+        )
+        return pb.SetPresenceResponse(presence=presence)
+
+    async def get_presence(
+        self, identity: Identity, request: pb.GetPresenceRequest, _: Context
+    ) -> pb.GetPresenceResponse:
+        """The agent's presence."""
+        return pb.GetPresenceResponse(presence=self.core.get_presence(identity.name, request.agent_id))
+
+    async def set_click_to_act(
+        self, identity: Identity, request: pb.SetClickToActRequest, _: Context
+    ) -> pb.SetClickToActResponse:
+        """Switch click-to-act for the caller."""
+        enabled = self.rt.apply(lambda: self.core.set_click_to_act(identity.name, request.enabled))
+        return pb.SetClickToActResponse(enabled=enabled)
+
+    async def get_click_to_act(
+        self, identity: Identity, _request: pb.GetClickToActRequest, _: Context
+    ) -> pb.GetClickToActResponse:
+        """Whether click-to-act is on for the caller."""
+        return pb.GetClickToActResponse(enabled=self.core.get_click_to_act(identity.name))
+
+    async def set_panel_mode(
+        self, identity: Identity, request: pb.SetPanelModeRequest, _: Context
+    ) -> pb.SetPanelModeResponse:
+        """Set the panel mode (active provider only)."""
+        mode = self.rt.apply(lambda: self.core.set_panel_mode(request.agent_id, request.mode, provider=identity.name))
+        return pb.SetPanelModeResponse(mode=int(mode))  # type: ignore[arg-type]
+
+    async def get_panel_mode(
+        self, identity: Identity, request: pb.GetPanelModeRequest, _: Context
+    ) -> pb.GetPanelModeResponse:
+        """The panel mode."""
+        mode, _width = self.core.panel(identity.name, request.agent_id)
+        return pb.GetPanelModeResponse(mode=int(mode))  # type: ignore[arg-type]
+
+    async def set_panel_width(
+        self, identity: Identity, request: pb.SetPanelWidthRequest, _: Context
+    ) -> pb.SetPanelWidthResponse:
+        """Set the panel width (active provider only)."""
+        width = self.rt.apply(
+            lambda: self.core.set_panel_width(request.agent_id, request.width, provider=identity.name)
+        )
+        return pb.SetPanelWidthResponse(width=width)
+
+    async def get_panel_width(
+        self, identity: Identity, request: pb.GetPanelWidthRequest, _: Context
+    ) -> pb.GetPanelWidthResponse:
+        """The panel width."""
+        _mode, width = self.core.panel(identity.name, request.agent_id)
+        return pb.GetPanelWidthResponse(width=width)
+
+    # --- analytics --------------------------------------------------------------------------------
+
+    async def log_analytics_event(
+        self, identity: Identity, request: pb.LogAnalyticsEventRequest, _: Context
+    ) -> pb.LogAnalyticsEventResponse:
+        """Store a custom analytics event."""
+        occurred = request.occurred_at.ToDatetime(tzinfo=self.rt.clock.now().tzinfo) if request.HasField(
+            "occurred_at"
+        ) else None
+        record = self.rt.apply(
+            lambda: self.core.log_analytics_event(
+                identity.name,
+                request.agent_id,
+                session_id=request.session_id,
+                name=request.name,
+                reason=request.reason,
+                occurred_at=occurred,
+                attributes=dict(request.attributes),
+                correlation_id=request.correlation_id,
+            )
+        )
+        return pb.LogAnalyticsEventResponse(event_id=record.id)

@@ -1,0 +1,173 @@
+"""Event delivery (rule R10): a bounded, resumable log per provider and fan-out per agent.
+
+Each provider's events get consecutive sequence numbers and stay in a bounded
+log, so a stream that reconnects with ``after_seq`` receives exactly what it
+missed, in order. Only one stream per provider is live; opening another ends
+the first. Memory is bounded by the retention, never by a slow reader: a
+stream that falls behind the log's tail is cut off and must resume.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections import deque
+
+from channelkit.v1 import agent_service_pb2 as agent_pb
+from channelkit.v1 import provider_service_pb2 as provider_pb
+from channelkit.sdk.errors import Aborted
+from channelkit.sdk.errors import CursorExpired
+from channelkit.sdk.errors import ErrorReason
+from channelkit.sdk.errors import ResourceExhausted
+from channelkit.sdk.errors import Unavailable
+
+
+class _Signal:
+    """Wakes every waiter at once; waiters may be cancelled without disturbing the others."""
+
+    def __init__(self) -> None:
+        self._future: asyncio.Future[None] | None = None
+
+    def fire(self) -> None:
+        future, self._future = self._future, None
+        if future is not None and not future.done():
+            future.set_result(None)
+
+    async def wait(self) -> None:
+        if self._future is None:
+            self._future = asyncio.get_running_loop().create_future()
+        await asyncio.shield(self._future)
+
+
+class ProviderLog:
+    """One provider's retained events and its single live stream."""
+
+    def __init__(self, provider: str, retention: int) -> None:
+        self.provider = provider
+        self._events: deque[provider_pb.ProviderEvent] = deque(maxlen=retention)
+        self.head_seq = 0
+        self._stream = 0
+        self._open_streams = 0
+        self._closed = False
+        self._signal = _Signal()
+
+    @property
+    def connected(self) -> bool:
+        """True while a stream is open."""
+        return self._open_streams > 0
+
+    def next_seq(self) -> int:
+        """The sequence number the next appended event must carry."""
+        return self.head_seq + 1
+
+    def append(self, event: provider_pb.ProviderEvent) -> None:
+        """Retain ``event`` (built with :meth:`next_seq`) and wake the stream."""
+        self._events.append(event)
+        self.head_seq = event.seq
+        self._signal.fire()
+
+    def oldest_seq(self) -> int:
+        """The oldest retained ``seq`` (``head_seq + 1`` when nothing is retained)."""
+        return self._events[0].seq if self._events else self.head_seq + 1
+
+    def after(self, cursor: int) -> list[provider_pb.ProviderEvent]:
+        """Every retained event after ``cursor``; CURSOR_EXPIRED if some were already dropped."""
+        if cursor > self.head_seq or cursor < self.oldest_seq() - 1:
+            raise CursorExpired(
+                f"cursor {cursor} is outside the retained events ({self.oldest_seq()}..{self.head_seq}); "
+                "list your sessions again and resume from head_seq",
+                metadata={"afterSeq": str(cursor), "oldestSeq": str(self.oldest_seq()), "headSeq": str(self.head_seq)},
+            )
+        skip = cursor - self.oldest_seq() + 1
+        return list(itertools.islice(self._events, skip, None))
+
+    def open_stream(self) -> int:
+        """Make a new stream the live one; the previous one ends with STREAM_REPLACED."""
+        self._stream += 1
+        self._open_streams += 1
+        self._signal.fire()
+        return self._stream
+
+    def close_stream(self) -> None:
+        """Record that a stream ended."""
+        self._open_streams -= 1
+
+    def close(self) -> None:
+        """End every stream because the host stops."""
+        self._closed = True
+        self._signal.fire()
+
+    def check_live(self, stream: int) -> None:
+        """Raise if ``stream`` was replaced or the host stops."""
+        if self._closed:
+            raise Unavailable("the host is shutting down; resume against the restarted host")
+        if stream != self._stream:
+            raise Aborted(
+                "a newer Events stream of this provider replaced this one", reason=ErrorReason.STREAM_REPLACED
+            )
+
+    async def wait_beyond(self, cursor: int, stream: int) -> None:
+        """Wait until an event after ``cursor`` exists; raise if this stream must end."""
+        while True:
+            self.check_live(stream)
+            if self.head_seq > cursor:
+                return
+            await self._signal.wait()
+
+
+class Watcher:
+    """One WatchWorkspace stream: a bounded queue of converted events."""
+
+    def __init__(self, capacity: int) -> None:
+        self.queue: asyncio.Queue[agent_pb.WorkspaceEvent | None] = asyncio.Queue(maxsize=capacity)
+        self.overflowed = False
+
+    def offer(self, event: agent_pb.WorkspaceEvent | None) -> None:
+        """Queue ``event``; a full queue marks the watcher as too slow (it will be ended)."""
+        try:
+            self.queue.put_nowait(event)
+        except asyncio.QueueFull:
+            self.overflowed = True
+
+    async def next(self) -> agent_pb.WorkspaceEvent:
+        """The next event; raises when the watcher fell behind or the host stops."""
+        if self.overflowed:
+            raise _slow_watcher()
+        event = await self.queue.get()
+        if event is None:
+            raise Unavailable("the host is shutting down")
+        if self.overflowed:
+            raise _slow_watcher()
+        return event
+
+
+def _slow_watcher() -> ResourceExhausted:
+    return ResourceExhausted(
+        "this workspace watcher fell behind and was ended; watch again for a fresh snapshot",
+        reason=ErrorReason.SLOW_CONSUMER,
+    )
+
+
+class AgentFeed:
+    """The watchers of one agent's workspace and the workspace's event counter."""
+
+    def __init__(self, capacity: int) -> None:
+        self.seq = 0
+        self._capacity = capacity
+        self.watchers: set[Watcher] = set()
+
+    def subscribe(self) -> Watcher:
+        """Add a watcher; it receives every event published after this call."""
+        watcher = Watcher(self._capacity)
+        self.watchers.add(watcher)
+        return watcher
+
+    def publish(self, event: agent_pb.WorkspaceEvent) -> None:
+        """Hand ``event`` to every watcher."""
+        for watcher in self.watchers:
+            watcher.offer(event)
+
+    def close(self) -> None:
+        """End every watcher because the host stops."""
+        for watcher in self.watchers:
+            watcher.offer(None)

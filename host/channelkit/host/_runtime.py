@@ -1,0 +1,158 @@
+"""The running host's state: the core plus the asynchronous parts around it.
+
+:meth:`HostRuntime.apply` is the single doorway to the core for every edge: it
+runs one command, and only if the command succeeds converts and routes the
+deliveries it produced, each to its one recipient.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import TypeVar
+
+from channelkit.host import _convert as convert
+from channelkit.host._auth import Identity
+from channelkit.host._auth import Role
+from channelkit.host._auth import TokenTable
+from channelkit.host._idempotency import IdempotencyCache
+from channelkit.host._ratelimit import RateLimiter
+from channelkit.host._router import AgentFeed
+from channelkit.host._router import ProviderLog
+from channelkit.host.config import HostConfig
+from channelkit.host.core import AgentInfo
+from channelkit.host.core import Clock
+from channelkit.host.core import Core
+from channelkit.host.core import CoreSettings
+from channelkit.host.core import Notification
+from channelkit.host.core import ProviderInfo
+from channelkit.host.core import SystemClock
+from channelkit.host.core import events as ev
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+def core_settings(config: HostConfig) -> CoreSettings:
+    """The core's settings from the host configuration."""
+    return CoreSettings(
+        max_sessions=config.limits.max_sessions,
+        max_tabs=config.limits.max_tabs,
+        attention_cooldown_seconds=config.limits.attention_cooldown_seconds,
+        consent=config.policy.consent,
+        presences=tuple(config.policy.presences),
+        default_notification_timeout=config.limits.default_notification_timeout_seconds,
+        analytics_retention=config.limits.analytics_retention,
+    )
+
+
+def provider_infos(config: HostConfig) -> list[ProviderInfo]:
+    """The core's view of each configured provider."""
+    return [
+        ProviderInfo(
+            name=p.name,
+            label=p.label or p.name,
+            channel=p.channel,
+            channel_order=p.channel_order,
+            enabled=p.enabled,
+            click_to_act=p.click_to_act,
+            agents=frozenset(config.agents_of(p)),
+            parameters=dict(p.parameters),
+            remote=p.token_sha256 is not None,
+        )
+        for p in config.providers
+    ]
+
+
+def token_table(config: HostConfig) -> TokenTable:
+    """Every configured token digest with the identity it proves."""
+    entries = [(a.token_sha256, Identity(Role.ADMIN, a.name)) for a in config.admins]
+    entries += [(a.token_sha256, Identity(Role.AGENT, a.id)) for a in config.agents]
+    entries += [(p.token_sha256, Identity(Role.PROVIDER, p.name)) for p in config.providers if p.token_sha256]
+    return TokenTable(entries)
+
+
+class HostRuntime:
+    """Core, event logs, workspace feeds, toast timers, quotas and idempotency of one host."""
+
+    def __init__(self, config: HostConfig, clock: Clock | None = None) -> None:
+        self.config = config
+        self.clock = clock or SystemClock()
+        agents = [AgentInfo(a.id, a.display_name or a.id) for a in config.agents]
+        self.core = Core(agents, provider_infos(config), core_settings(config), self.clock)
+        self.presences = tuple(config.policy.presences)
+        self.logs = {p.name: ProviderLog(p.name, config.limits.event_retention) for p in config.providers}
+        self.feeds = {a.id: AgentFeed(config.limits.watch_queue) for a in config.agents}
+        self.idempotency = IdempotencyCache(self.clock, config.limits.idempotency_window_seconds)
+        self.rate_limiter = RateLimiter(self.clock, config.limits.rate_limit_per_second, config.limits.rate_limit_burst)
+        self.last_errors: dict[str, tuple[str, datetime]] = {}
+        self._outcomes: dict[str, asyncio.Future[Notification]] = {}
+        self._timers: dict[str, asyncio.TimerHandle] = {}
+
+    def apply(self, command: Callable[[], T]) -> T:
+        """Run one core command and route what it produced; a failed command routes nothing."""
+        try:
+            result = command()
+        except BaseException:
+            self.core.discard_deliveries()
+            raise
+        self._route(self.core.take_deliveries())
+        return result
+
+    def _route(self, deliveries: list[ev.Delivery]) -> None:
+        now = self.clock.now()
+        for delivery in deliveries:
+            if isinstance(delivery, ev.ToProvider):
+                provider_log = self.logs[delivery.provider]
+                event_id = f"e-{uuid.uuid4().hex}"
+                provider_log.append(convert.provider_event(delivery, provider_log.next_seq(), event_id, now))
+                if isinstance(delivery.payload, ev.NotificationResolved):
+                    self._settle(delivery.payload.notification_id)
+            else:
+                feed = self.feeds[delivery.agent_id]
+                feed.seq += 1
+                feed.publish(convert.workspace_event(delivery.payload, feed.seq, now))
+
+    # --- toasts: the NotifyEvent call waits for the outcome the core decides ---------------
+
+    def outcome_of(self, toast: Notification) -> asyncio.Future[Notification]:
+        """A future that completes when ``toast`` is resolved; arms its display timeout."""
+        loop = asyncio.get_running_loop()
+        future = self._outcomes.get(toast.id)
+        if future is None:
+            future = self._outcomes[toast.id] = loop.create_future()
+            delay = max(0.0, toast.deadline - self.clock.monotonic())
+            self._timers[toast.id] = loop.call_later(delay, self._expire)
+        return future
+
+    def _expire(self) -> None:
+        self.apply(self.core.expire_due)
+
+    def _settle(self, notification_id: str) -> None:
+        timer = self._timers.pop(notification_id, None)
+        if timer is not None:
+            timer.cancel()
+        future = self._outcomes.pop(notification_id, None)
+        toast = self.core.resolved_notification(notification_id)
+        if future is not None and not future.done() and toast is not None:
+            future.set_result(toast)
+
+    # --- status ---------------------------------------------------------------------------
+
+    def record_error(self, provider: str, message: str) -> None:
+        """Remember the last error of ``provider`` for HostService.ListProviders."""
+        self.last_errors[provider] = (message, self.clock.now())
+        log.warning("provider %s: %s", provider, message)
+
+    def shutdown(self) -> None:
+        """End pending toasts, then every event stream and workspace watcher."""
+        self.apply(self.core.cancel_all_pending)
+        for timer in self._timers.values():
+            timer.cancel()
+        for provider_log in self.logs.values():
+            provider_log.close()
+        for feed in self.feeds.values():
+            feed.close()

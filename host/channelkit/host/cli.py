@@ -1,0 +1,125 @@
+"""The ``channelkit`` command: serve a host, check a configuration, make tokens.
+
+Exit codes: 0 success, 2 a configuration or usage problem (the message says
+which file, key and problem), 1 anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from channelkit.host import tokens
+from channelkit.host.config import ConfigError
+from channelkit.host.config import HostConfig
+from channelkit.host.config import load_config
+from channelkit.host.config import parse_config
+from channelkit.host.server import BindError
+from channelkit.host.server import HostServer
+from channelkit.host.server import serve_until_signalled
+
+DEV_PROVIDERS = (("provider-a", "telephony", 0), ("provider-b", "chat", 10))
+
+
+def development_config() -> tuple[HostConfig, dict[str, str]]:
+    """Built-in defaults: one agent, one admin, two providers, with fresh tokens for this run."""
+    secrets = {"agent agent-1": tokens.new_token(), "admin admin": tokens.new_token()}
+    providers = []
+    for name, channel, order in DEV_PROVIDERS:
+        secrets[f"provider {name}"] = tokens.new_token()
+        token_hash = tokens.hash_token(secrets[f"provider {name}"])
+        providers.append({"name": name, "channel": channel, "channel_order": order, "token_sha256": token_hash})
+    data = {
+        "agents": [{"id": "agent-1", "display_name": "Agent One", "token_sha256": tokens.hash_token(secrets["agent agent-1"])}],
+        "admins": [{"name": "admin", "token_sha256": tokens.hash_token(secrets["admin admin"])}],
+        "providers": providers,
+    }
+    return parse_config(data, "built-in defaults"), secrets
+
+
+def _ready_banner(config: HostConfig, host: str, port: int, secrets: dict[str, str]) -> str:
+    lines = [
+        f"channelkit host serving on {host}:{port} (gRPC, plaintext; bind to loopback unless behind TLS)",
+        f"  agents: {', '.join(a.id for a in config.agents) or 'none'}",
+        f"  providers: {', '.join(p.name for p in config.providers) or 'none'}",
+        "  health and reflection need no token, e.g.:",
+        f"    grpcurl -plaintext {host}:{port} list",
+        "  every other call sends 'authorization: Bearer <token>', e.g.:",
+        f"    grpcurl -plaintext -H 'authorization: Bearer <agent token>' {host}:{port} "
+        "channelkit.v1.AgentService/GetWorkspace",
+    ]
+    if secrets:
+        lines.append("  no --config given: built-in development setup with tokens valid for this run only:")
+        lines += [f"    {who}: {token}" for who, token in secrets.items()]
+        lines.append("  for a lasting setup: channelkit token (per caller), then channelkit serve --config host.toml")
+    lines.append("  Ctrl-C or SIGTERM stops the host gracefully.")
+    return "\n".join(lines)
+
+
+def _serve(options: argparse.Namespace) -> int:
+    if options.check_config:
+        config = load_config(Path(options.check_config))
+        print(f"{options.check_config}: OK ({len(config.agents)} agents, {len(config.providers)} providers)")
+        return 0
+    secrets: dict[str, str] = {}
+    if options.config:
+        config = load_config(Path(options.config))
+    else:
+        config, secrets = development_config()
+    if options.address:
+        config = config.model_copy(update={"server": config.server.model_copy(update={"address": options.address})})
+    host = config.server.address.rsplit(":", 1)[0]
+    server = HostServer(config)
+
+    def ready(port: int) -> None:
+        print(_ready_banner(config, host, port, secrets), flush=True)
+
+    asyncio.run(serve_until_signalled(server, ready))
+    return 0
+
+
+def _token(options: argparse.Namespace) -> int:
+    for _ in range(options.count):
+        token = tokens.new_token()
+        print(f"token:        {token}\ntoken_sha256: {tokens.hash_token(token)}")
+    print("Give the token to the caller; put only token_sha256 in the host configuration.", file=sys.stderr)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line interface."""
+    parser = argparse.ArgumentParser(prog="channelkit", description="channelkit host and tools")
+    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve a host (built-in development defaults without --config)")
+    serve.add_argument("--config", metavar="FILE", help="TOML host configuration")
+    serve.add_argument("--address", metavar="HOST:PORT", help="override server.address")
+    serve.add_argument("--check-config", metavar="FILE", help="validate FILE and exit without serving")
+    serve.set_defaults(run=_serve)
+    token = commands.add_parser("token", help="print a fresh random token and its SHA-256 for the config")
+    token.add_argument("--count", type=int, default=1, help="how many tokens (default 1)")
+    token.set_defaults(run=_token)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``channelkit`` console script."""
+    options = build_parser().parse_args(argv)
+    logging.basicConfig(level=options.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        result: int = options.run(options)
+    except ConfigError as exc:
+        print(f"configuration error:\n{exc}", file=sys.stderr)
+        return 2
+    except BindError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return result
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,171 @@
+"""The host configuration: TOML, validated by pydantic, with errors that name the key.
+
+Every section has defaults, so ``channelkit serve`` runs with no file at all.
+A problem is reported as ``FILE: key.path: what is wrong`` and the host does
+not start; ``channelkit serve --check-config FILE`` runs the same checks only.
+See ``docs/host-config.md`` for every key.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Annotated
+from typing import Any
+from typing import Literal
+
+from pydantic import BaseModel
+from pydantic import ConfigDict
+from pydantic import Field
+from pydantic import ValidationError
+from pydantic import model_validator
+
+Sha256Hex = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 hex digest of a token")]
+AgentId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$")]
+ProviderName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ServerConfig(_Section):
+    """Where and how the gRPC server listens."""
+
+    address: str = Field("127.0.0.1:50051", pattern=r"^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.\-]+):\d{1,5}$")
+    max_message_bytes: int = Field(1024 * 1024, ge=4096, le=64 * 1024 * 1024)
+    max_concurrent_rpcs: int = Field(1024, ge=16, le=100_000)
+    max_concurrent_streams: int = Field(64, ge=4, le=10_000)
+    keepalive_time_seconds: float = Field(20.0, ge=1.0, le=7200.0)
+    keepalive_timeout_seconds: float = Field(10.0, ge=1.0, le=600.0)
+    stream_write_timeout_seconds: float = Field(10.0, gt=0.0, le=600.0)
+    shutdown_grace_seconds: float = Field(5.0, ge=0.0, le=300.0)
+
+
+class LimitsConfig(_Section):
+    """Limits the host enforces; each one is reported to providers in Hello."""
+
+    max_sessions: int = Field(10, ge=1, le=1000)
+    max_tabs: int = Field(10, ge=1, le=1000)
+    attention_cooldown_seconds: float = Field(10.0, ge=0.0, le=3600.0)
+    rate_limit_per_second: float = Field(50.0, gt=0.0, le=1_000_000.0)
+    rate_limit_burst: int = Field(100, ge=1, le=1_000_000)
+    event_retention: int = Field(10_000, ge=10, le=10_000_000)
+    watch_queue: int = Field(1000, ge=10, le=1_000_000)
+    default_notification_timeout_seconds: int = Field(120, ge=1, le=500)
+    idempotency_window_seconds: float = Field(600.0, ge=1.0, le=86_400.0)
+    analytics_retention: int = Field(10_000, ge=1, le=10_000_000)
+
+
+class PolicyConfig(_Section):
+    """Policies: consent (rule R5) and the presences agents may choose from."""
+
+    consent: Literal["background", "required"] = "background"
+    presences: list[str] = Field(default_factory=lambda: ["Available", "Busy", "Away", "Offline"], min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_presences(self) -> PolicyConfig:
+        if len(set(self.presences)) != len(self.presences) or any(not p.strip() for p in self.presences):
+            raise ValueError("presences must be distinct, non-empty texts")
+        return self
+
+
+class AdminConfig(_Section):
+    """An operator allowed to call HostService."""
+
+    name: str = Field(min_length=1, max_length=64)
+    token_sha256: Sha256Hex
+
+
+class AgentConfig(_Section):
+    """An agent with a workspace."""
+
+    id: AgentId
+    display_name: str = Field("", max_length=100)
+    token_sha256: Sha256Hex
+
+
+class ProviderConfig(_Section):
+    """A channel provider; ``token_sha256`` lets it connect remotely."""
+
+    name: ProviderName
+    label: str = Field("", max_length=100)
+    channel: str = Field(min_length=1, max_length=64)
+    channel_order: int = Field(100, ge=0, le=1000)
+    enabled: bool = True
+    click_to_act: bool = False
+    agents: list[AgentId] | None = None
+    token_sha256: Sha256Hex | None = None
+    parameters: dict[str, str] = Field(default_factory=dict)
+
+
+class HostConfig(_Section):
+    """The whole host configuration."""
+
+    server: ServerConfig = Field(default_factory=ServerConfig)
+    limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    policy: PolicyConfig = Field(default_factory=PolicyConfig)
+    admins: list[AdminConfig] = Field(default_factory=list)
+    agents: list[AgentConfig] = Field(default_factory=list)
+    providers: list[ProviderConfig] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> HostConfig:
+        _require_unique("agents", [a.id for a in self.agents], "id")
+        _require_unique("providers", [p.name for p in self.providers], "name")
+        _require_unique("admins", [a.name for a in self.admins], "name")
+        known = {a.id for a in self.agents}
+        for index, provider in enumerate(self.providers):
+            unknown = sorted(set(provider.agents or ()) - known)
+            if unknown:
+                raise ValueError(f"providers[{index}].agents names unknown agents: {', '.join(unknown)}")
+        hashes = [a.token_sha256 for a in self.admins] + [a.token_sha256 for a in self.agents]
+        hashes += [p.token_sha256 for p in self.providers if p.token_sha256]
+        if len(set(hashes)) != len(hashes):
+            raise ValueError("every token_sha256 must be different: one token identifies exactly one caller")
+        return self
+
+    def agents_of(self, provider: ProviderConfig) -> list[str]:
+        """The agent ids ``provider`` serves (all agents when it lists none)."""
+        return list(provider.agents) if provider.agents is not None else [a.id for a in self.agents]
+
+
+def _require_unique(section: str, values: list[str], key: str) -> None:
+    seen: set[str] = set()
+    for index, value in enumerate(values):
+        if value in seen:
+            raise ValueError(f"{section}[{index}].{key} '{value}' is used twice")
+        seen.add(value)
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message names the file, the key and the problem."""
+
+
+def _key_path(loc: tuple[int | str, ...]) -> str:
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or "(top level)"
+
+
+def parse_config(data: dict[str, Any], source: str) -> HostConfig:
+    """Validate already-parsed TOML data; ``source`` names it in errors."""
+    try:
+        return HostConfig.model_validate(data)
+    except ValidationError as exc:
+        lines = [f"{source}: {_key_path(e['loc'])}: {e['msg']}" for e in exc.errors(include_url=False)]
+        raise ConfigError("\n".join(lines)) from None
+
+
+def load_config(path: Path) -> HostConfig:
+    """Read and validate a TOML configuration file."""
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    try:
+        data = tomllib.loads(raw)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return parse_config(data, str(path))

@@ -1,0 +1,148 @@
+"""Assemble and run the gRPC host: services, auth, health, reflection, limits, shutdown.
+
+``HostServer(config).start()`` binds (port 0 picks a free port, as tests do),
+marks every service SERVING and returns the port; ``stop()`` first turns health
+to NOT_SERVING, ends pending toasts and event streams, then stops the server
+with the configured grace.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Callable
+from collections.abc import Sequence
+
+import grpc
+from grpc_health.v1 import health
+from grpc_health.v1 import health_pb2
+from grpc_health.v1 import health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from channelkit.host._agent_servicer import AgentServicer
+from channelkit.host._auth import AuthInterceptor
+from channelkit.host._auth import Identity
+from channelkit.host._host_servicer import HostServicer
+from channelkit.host._provider_servicer import ProviderServicer
+from channelkit.host._rpc import ServiceBinding
+from channelkit.host._runtime import HostRuntime
+from channelkit.host._runtime import token_table
+from channelkit.host.config import HostConfig
+from channelkit.host.core import Clock
+from channelkit.v1 import agent_service_pb2
+from channelkit.v1 import host_service_pb2
+from channelkit.v1 import provider_service_pb2
+
+log = logging.getLogger(__name__)
+
+SERVICES = (
+    provider_service_pb2.DESCRIPTOR.services_by_name["ProviderService"],
+    agent_service_pb2.DESCRIPTOR.services_by_name["AgentService"],
+    host_service_pb2.DESCRIPTOR.services_by_name["HostService"],
+)
+
+
+class BindError(RuntimeError):
+    """The configured address could not be bound."""
+
+
+def server_options(config: HostConfig) -> list[tuple[str, int]]:
+    """Transport limits, each set on purpose rather than left to grpcio's defaults."""
+    server = config.server
+    return [
+        ("grpc.max_receive_message_length", server.max_message_bytes),
+        ("grpc.max_send_message_length", 4 * server.max_message_bytes),
+        ("grpc.max_metadata_size", 16 * 1024),
+        ("grpc.max_concurrent_streams", server.max_concurrent_streams),
+        ("grpc.keepalive_time_ms", int(server.keepalive_time_seconds * 1000)),
+        ("grpc.keepalive_timeout_ms", int(server.keepalive_timeout_seconds * 1000)),
+        ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
+        ("grpc.keepalive_permit_without_calls", 1),
+        ("grpc.so_reuseport", 0),
+    ]
+
+
+class HostServer:
+    """One running host."""
+
+    def __init__(
+        self,
+        config: HostConfig,
+        *,
+        clock: Clock | None = None,
+        extra_handlers: Sequence[grpc.GenericRpcHandler] = (),
+    ) -> None:
+        self.config = config
+        self.runtime = HostRuntime(config, clock)
+        self.health = health.aio.HealthServicer()
+        self._extra_handlers = list(extra_handlers)
+        self._server: grpc.aio.Server | None = None
+        self.port = 0
+
+    def _guard_provider(self, identity: Identity) -> None:
+        self.runtime.rate_limiter.take(identity.name)
+
+    def _bindings(self) -> list[ServiceBinding]:
+        rt = self.runtime
+        provider, agent, host = SERVICES
+        return [
+            ServiceBinding(
+                provider, ProviderServicer(rt), guard=self._guard_provider, idempotency=rt.idempotency
+            ),
+            ServiceBinding(agent, AgentServicer(rt)),
+            ServiceBinding(host, HostServicer(rt)),
+        ]
+
+    async def start(self, address: str | None = None) -> int:
+        """Bind, start serving and mark every service SERVING; return the bound port."""
+        bindings = self._bindings()
+        streaming = frozenset().union(*(b.streaming_methods() for b in bindings))
+        server = grpc.aio.server(
+            interceptors=[AuthInterceptor(token_table(self.config), streaming)],
+            options=server_options(self.config),
+            maximum_concurrent_rpcs=self.config.server.max_concurrent_rpcs,
+        )
+        server.add_generic_rpc_handlers([b.handler() for b in bindings] + self._extra_handlers)
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, server)
+        names = [s.full_name for s in SERVICES] + [health.SERVICE_NAME, reflection.SERVICE_NAME]
+        reflection.enable_server_reflection(names, server)
+        target = address or self.config.server.address
+        try:
+            self.port = server.add_insecure_port(target)
+        except RuntimeError as exc:
+            raise BindError(f"cannot listen on {target}: {exc}") from None
+        if self.port == 0:
+            raise BindError(f"cannot listen on {target}: the address is in use or not available")
+        await server.start()
+        self._server = server
+        for name in ["", *(s.full_name for s in SERVICES)]:
+            await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        return self.port
+
+    async def stop(self, grace: float | None = None) -> None:
+        """Health NOT_SERVING, end toasts and streams, then stop with grace."""
+        if self._server is None:
+            return
+        await self.health.enter_graceful_shutdown()
+        self.runtime.shutdown()
+        await self._server.stop(self.config.server.shutdown_grace_seconds if grace is None else grace)
+        self._server = None
+
+    async def wait_for_termination(self) -> None:
+        """Block until the server stops."""
+        if self._server is not None:
+            await self._server.wait_for_termination()
+
+
+async def serve_until_signalled(server: HostServer, on_ready: Callable[[int], None]) -> None:
+    """Run ``server`` until SIGTERM or SIGINT, then shut it down gracefully."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    port = await server.start()
+    on_ready(port)
+    await stop.wait()
+    log.info("shutting down: health NOT_SERVING, then stop with %.1f s grace", server.config.server.shutdown_grace_seconds)
+    await server.stop()
