@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import AsyncIterator
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from dataclasses import field
@@ -193,6 +192,11 @@ class EventReader:
         self._task.cancel()
 
 
-async def iterate(stream: AsyncIterator[Any], count: int, timeout: float = 5.0) -> list[Any]:
-    """The next ``count`` items of an async iterator."""
-    return [await asyncio.wait_for(anext(stream), timeout) for _ in range(count)]
+async def iterate(stream: Any, count: int, timeout: float = 5.0) -> list[Any]:
+    """The next ``count`` messages of a server-streaming call (fails if the stream ends first)."""
+    items = []
+    for _ in range(count):
+        item = await asyncio.wait_for(stream.read(), timeout)
+        assert item is not grpc.aio.EOF, "the stream ended early"
+        items.append(item)
+    return items

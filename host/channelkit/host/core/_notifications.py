@@ -47,7 +47,7 @@ class NotificationOps(CoreBase):
 
     def notify(self, provider: str, agent_id: str, spec: ToastSpec) -> Notification:
         """Offer a toast to the agent; it stays pending until resolved."""
-        ws = self._served_workspace(provider, agent_id)
+        check.identifier("agent_id", agent_id)
         fields = self._checked_fields(spec.fields)
         timeout = self._checked_timeout(spec.timeout_seconds)
         check.text("title", spec.title, max_len=MAX_NOTIFICATION_TITLE, required=True)
@@ -55,6 +55,7 @@ class NotificationOps(CoreBase):
         check.text("reject_label", spec.reject_label, max_len=MAX_LABEL)
         check.text("correlation_id", spec.correlation_id, max_len=check.MAX_ID)
         token = check.text("cancellation_token", spec.cancellation_token, max_len=check.MAX_ID)
+        ws = self._served_workspace(provider, agent_id)
         if token and (provider, token) in self._tokens:
             raise check.invalid("cancellation_token", "is already used by a pending notification of this provider")
         now = self.clock.now()

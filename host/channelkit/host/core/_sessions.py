@@ -74,13 +74,14 @@ class SessionOps(CoreBase):
         anchor_tab: TabSpec | None = None,
     ) -> Session:
         """Create a session owned by ``provider``; it takes focus only with consent (R5)."""
-        ws = self._served_workspace(provider, agent_id)
+        check.identifier("agent_id", agent_id)
         check.text("title", title, max_len=check.MAX_TITLE, required=True)
         bag = check.string_map("context", context or {})
         check.text("correlation_id", correlation_id, max_len=check.MAX_ID)
         check.text("provider_session_id", provider_session_id, max_len=check.MAX_ID)
         check.optional_identifier("consent_notification_id", consent_notification_id)
         anchor = _checked_tab_spec(anchor_tab, "anchor_tab") if anchor_tab else None
+        ws = self._served_workspace(provider, agent_id)
         if ws.open_session_count >= self.settings.max_sessions:
             raise LimitReached(
                 f"agent '{agent_id}' already has {self.settings.max_sessions} sessions; the agent must close one first",
@@ -145,8 +146,9 @@ class SessionOps(CoreBase):
 
     def set_session_title(self, provider: str, session_id: str, title: str) -> Session:
         """Retitle one of ``provider``'s sessions."""
+        check.text("title", title, max_len=check.MAX_TITLE, required=True)
         ws, session = self._own_session(provider, session_id)
-        session.title = check.text("title", title, max_len=check.MAX_TITLE, required=True)
+        session.title = title
         self._session_changed(ws, session)
         return session
 
@@ -154,18 +156,19 @@ class SessionOps(CoreBase):
         self, provider: str, session_id: str, *, set_entries: Mapping[str, str], remove: list[str]
     ) -> dict[str, str]:
         """Remove then set context keys; the result must stay within the limits."""
-        ws, session = self._own_session(provider, session_id)
         removals = check.key_list("remove", remove)
+        additions = check.string_map("set", set_entries)
+        ws, session = self._own_session(provider, session_id)
         updated = {k: v for k, v in session.context.items() if k not in removals}
-        updated.update(check.string_map("set", set_entries))
+        updated.update(additions)
         session.context = check.string_map("set", updated)
         self._session_changed(ws, session)
         return dict(session.context)
 
     def request_focus_session(self, provider: str, session_id: str, messages_count: int) -> AttentionResult:
         """Show the attention indicator on an unfocused own session; never move focus (R7)."""
-        ws, session = self._own_session(provider, session_id)
         check.integer("messages_count", messages_count, low=0, high=MAX_MESSAGES_COUNT)
+        ws, session = self._own_session(provider, session_id)
         if ws.focused_id == session.id:
             return AttentionResult(already_focused=True, alerted=False, unread_count=0)
         session.attention = True
@@ -186,8 +189,8 @@ class SessionOps(CoreBase):
 
     def notify_kpi_breach(self, provider: str, session_id: str, *, reset: bool, details: str) -> bool:
         """Set or clear the KPI-breach flag of an own session."""
-        ws, session = self._own_session(provider, session_id)
         check.text("details", details, max_len=check.MAX_TITLE)
+        ws, session = self._own_session(provider, session_id)
         session.kpi_breach = not reset
         session.kpi_breach_details = "" if reset else details
         self._session_changed(ws, session)
@@ -202,8 +205,8 @@ class SessionOps(CoreBase):
 
     def create_tab(self, provider: str, session_id: str, spec: TabSpec, *, focus: bool = False) -> Tab:
         """Open a tab in an own session; never changes the focused session (R6)."""
-        ws, session = self._own_session(provider, session_id)
         title, page_type, target = _checked_tab_spec(spec, "tab")
+        ws, session = self._own_session(provider, session_id)
         anchor = not session.tabs
         tab = self._add_tab(session, title, page_type, target, can_close=spec.can_close and not anchor)
         if focus:
@@ -252,8 +255,9 @@ class SessionOps(CoreBase):
 
     def set_tab_title(self, provider: str, tab_id: str, title: str) -> Tab:
         """Retitle an own tab."""
+        check.text("title", title, max_len=check.MAX_TITLE, required=True)
         ws, session, tab = self._own_tab(provider, tab_id)
-        tab.title = check.text("title", title, max_len=check.MAX_TITLE, required=True)
+        tab.title = title
         self._session_changed(ws, session)
         return tab
 

@@ -30,9 +30,9 @@ class SettingsOps(CoreBase):
 
     def set_presence(self, agent_id: str, presence: str, *, provider: str | None = None) -> str:
         """Set the agent's presence (by the agent, or by ``provider`` if it serves the agent)."""
-        ws = self._served_workspace(provider, agent_id) if provider else self._workspaces[agent_id]
         if presence not in self.settings.presences:
             raise check.invalid("presence", f"must be one of {', '.join(self.settings.presences)}")
+        ws = self._served_workspace(provider, agent_id) if provider else self._workspaces[agent_id]
         if presence != ws.presence:
             ws.presence = presence
             self._to_all_providers_of(agent_id, ev.PresenceChanged(presence))
@@ -47,8 +47,8 @@ class SettingsOps(CoreBase):
 
     def set_panel_mode(self, agent_id: str, mode: int, *, provider: str | None = None) -> PanelMode:
         """Set the panel mode; a provider must be the active provider."""
-        ws = self._panel_workspace(agent_id, provider)
         chosen = check.enum_value("mode", mode, PanelMode)
+        ws = self._panel_workspace(agent_id, provider)
         if chosen is not ws.panel_mode:
             ws.panel_mode = chosen
             self._panel_changed(ws)
@@ -56,8 +56,8 @@ class SettingsOps(CoreBase):
 
     def set_panel_width(self, agent_id: str, width: int, *, provider: str | None = None) -> int:
         """Set the panel width (300–10000 px); a provider must be the active provider."""
-        ws = self._panel_workspace(agent_id, provider)
         check.integer("width", width, low=MIN_PANEL_WIDTH, high=MAX_PANEL_WIDTH)
+        ws = self._panel_workspace(agent_id, provider)
         if width != ws.panel_width:
             ws.panel_width = width
             self._panel_changed(ws)
@@ -134,15 +134,15 @@ class SettingsOps(CoreBase):
         correlation_id: str,
     ) -> AnalyticsRecord:
         """Store a provider's custom KPI event (in memory, bounded)."""
-        self._served_workspace(provider, agent_id)
-        if session_id:
-            self._own_session(provider, session_id)
         check.text("name", name, max_len=MAX_KPI_TEXT, required=True)
         check.text("reason", reason, max_len=MAX_KPI_TEXT)
         check.text("correlation_id", correlation_id, max_len=check.MAX_ID)
         attrs = check.string_map(
             "attributes", attributes, max_entries=MAX_ATTRIBUTES, max_key=MAX_KPI_TEXT, max_value=MAX_ATTRIBUTE_VALUE
         )
+        self._served_workspace(provider, agent_id)
+        if session_id:
+            self._own_session(provider, session_id)
         record = AnalyticsRecord(
             id=self._new_id("a"),
             provider=provider,
