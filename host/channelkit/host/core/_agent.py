@@ -30,7 +30,8 @@ class AgentOps(SessionOps, CoreBase):
         del self._sessions[session.id]
         for tab_id in session.tabs:
             del self._tabs[tab_id]
-        ws.recent_focus.remove(session.id)
+        if session.id in ws.recent_focus:
+            ws.recent_focus.remove(session.id)
         self._to_provider(session.owner, agent_id, session.correlation_id, ev.SessionClosed(session.id))
         self._to_agent(agent_id, ev.SessionRemoved(session.id))
         if was_focused:

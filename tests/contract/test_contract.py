@@ -1,0 +1,112 @@
+"""The contract stays honest: generated code fresh, every element documented, SDK in step."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from google.protobuf import descriptor_pb2
+
+import channelkit
+from channelkit.sdk import NotificationAction
+from channelkit.sdk import NotificationReason
+from channelkit.sdk import PageType
+from channelkit.sdk import PanelMode
+from channelkit.sdk.errors import ErrorReason
+from channelkit.v1 import errors_pb2
+from channelkit.v1 import workspace_pb2
+
+ROOT = Path(__file__).resolve().parents[2]
+PROTO_DIR = ROOT / "proto"
+
+
+def test_generated_code_matches_the_proto_files() -> None:
+    result = subprocess.run(
+        [sys.executable, str(PROTO_DIR / "generate.py"), "--check"], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _descriptor_set(tmp_path: Path) -> descriptor_pb2.FileDescriptorSet:
+    from grpc_tools import protoc
+
+    out = tmp_path / "contract.pb"
+    protos = sorted(str(p.relative_to(PROTO_DIR)) for p in (PROTO_DIR / "channelkit" / "v1").glob("*.proto"))
+    well_known = Path(protoc.__file__).parent / "_proto"
+    code = protoc.main(
+        ["protoc", f"-I{PROTO_DIR}", f"-I{well_known}", "--include_source_info", f"--descriptor_set_out={out}", *protos]
+    )
+    assert code == 0
+    return descriptor_pb2.FileDescriptorSet.FromString(out.read_bytes())
+
+
+def _element_paths(file: descriptor_pb2.FileDescriptorProto) -> dict[tuple[int, ...], str]:
+    paths: dict[tuple[int, ...], str] = {}
+
+    def message(path: tuple[int, ...], msg: descriptor_pb2.DescriptorProto) -> None:
+        if msg.options.map_entry:
+            return
+        paths[path] = msg.name
+        for i, field in enumerate(msg.field):
+            paths[(*path, 2, i)] = f"{msg.name}.{field.name}"
+        for i, nested in enumerate(msg.nested_type):
+            message((*path, 3, i), nested)
+        for i, enum in enumerate(msg.enum_type):
+            enumeration((*path, 4, i), enum)
+
+    def enumeration(path: tuple[int, ...], enum: descriptor_pb2.EnumDescriptorProto) -> None:
+        paths[path] = enum.name
+        for i, value in enumerate(enum.value):
+            paths[(*path, 2, i)] = value.name
+
+    for i, msg in enumerate(file.message_type):
+        message((4, i), msg)
+    for i, enum in enumerate(file.enum_type):
+        enumeration((5, i), enum)
+    for i, service in enumerate(file.service):
+        paths[(6, i)] = service.name
+        for j, method in enumerate(service.method):
+            paths[(6, i, 2, j)] = f"{service.name}.{method.name}"
+    return paths
+
+
+def test_every_service_rpc_message_field_and_enum_value_has_a_comment(tmp_path: Path) -> None:
+    undocumented = []
+    for file in _descriptor_set(tmp_path).file:
+        if not file.name.startswith("channelkit/"):
+            continue
+        comments = {tuple(loc.path): loc.leading_comments.strip() for loc in file.source_code_info.location}
+        header = (PROTO_DIR / file.name).read_text(encoding="utf-8").split("syntax =")[0]
+        assert "Versioning policy" in header, f"{file.name} has no versioning policy in its header"
+        undocumented += [f"{file.name}: {name}" for path, name in _element_paths(file).items() if not comments.get(path)]
+    assert undocumented == []
+
+
+@pytest.mark.parametrize(
+    ("sdk_enum", "proto_enum", "prefix"),
+    [
+        (PageType, workspace_pb2.PageType, "PAGE_TYPE_"),
+        (PanelMode, workspace_pb2.PanelMode, "PANEL_MODE_"),
+        (NotificationAction, workspace_pb2.NotificationAction, "NOTIFICATION_ACTION_"),
+        (NotificationReason, workspace_pb2.NotificationReason, "NOTIFICATION_REASON_"),
+    ],
+)
+def test_sdk_enums_mirror_the_contract(sdk_enum: type, proto_enum: object, prefix: str) -> None:
+    contract = {name.removeprefix(prefix): number for name, number in proto_enum.items() if number}  # type: ignore[attr-defined]
+    assert {m.name: int(m) for m in sdk_enum} == contract  # type: ignore[attr-defined]
+
+
+def test_sdk_error_reasons_mirror_the_contract() -> None:
+    contract = {name for name, number in errors_pb2.ErrorReason.items() if number}
+    assert {r.value for r in ErrorReason} == contract
+
+
+def test_channelkit_is_a_namespace_with_every_distribution_in_it() -> None:
+    assert getattr(channelkit, "__file__", None) is None
+    for module in ("channelkit.v1", "channelkit.sdk", "channelkit.host", "channelkit.reference_providers"):
+        importlib.import_module(module)
+    for path in channelkit.__path__:
+        assert not (Path(path) / "__init__.py").exists()

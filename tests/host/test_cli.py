@@ -1,0 +1,116 @@
+"""The installed ``channelkit`` command, run as a user would: real subprocesses."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import grpc
+from grpc_health.v1 import health_pb2
+from grpc_health.v1 import health_pb2_grpc
+from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
+
+from channelkit.host import tokens
+from channelkit.v1 import agent_service_pb2 as apb
+from channelkit.v1 import agent_service_pb2_grpc
+
+CHANNELKIT = [sys.executable, "-m", "channelkit.host.cli"]
+
+
+@contextlib.contextmanager
+def served(*args: str) -> Iterator[Served]:
+    """Run ``channelkit serve`` on a free port until the block ends; always reap the process."""
+    process = subprocess.Popen(
+        [*CHANNELKIT, "serve", "--address", "127.0.0.1:0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    served = Served(process)
+    try:
+        served.wait_ready()
+        yield served
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+        _, served.stderr = process.communicate(timeout=30)
+
+
+class Served:
+    """A running ``channelkit serve`` subprocess and what it printed."""
+
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        self.process = process
+        self.banner: list[str] = []
+        self.address = ""
+        self.stderr = ""
+
+    def wait_ready(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.banner.append(line.rstrip("\n"))
+            if "Ctrl-C or SIGTERM" in line:
+                match = re.search(r"serving on (\S+:\d+)", self.banner[0])
+                assert match, self.banner
+                self.address = match.group(1)
+                return
+        raise AssertionError(f"channelkit serve did not start: {self.banner}")
+
+
+def test_serve_without_config_answers_health_reflection_and_stops_on_sigterm() -> None:
+    with served() as host:
+        agent_token = next(line.split(": ", 1)[1] for line in host.banner if "agent agent-1:" in line)
+
+        async def check() -> None:
+            async with grpc.aio.insecure_channel(host.address) as channel:
+                health = health_pb2_grpc.HealthStub(channel)
+                for service in ("", "channelkit.v1.ProviderService", "channelkit.v1.AgentService"):
+                    reply = await health.Check(health_pb2.HealthCheckRequest(service=service))
+                    assert reply.status == health_pb2.HealthCheckResponse.SERVING
+                agent = agent_service_pb2_grpc.AgentServiceStub(channel)
+                workspace = await agent.GetWorkspace(
+                    apb.GetWorkspaceRequest(), metadata=(("authorization", f"Bearer {agent_token}"),)
+                )
+                assert workspace.workspace.agent_id == "agent-1"
+
+        asyncio.run(check())
+        with grpc.insecure_channel(host.address) as channel:
+            services = set(ProtoReflectionDescriptorDatabase(channel).get_services())
+        assert {"channelkit.v1.ProviderService", "channelkit.v1.AgentService", "channelkit.v1.HostService",
+                "grpc.health.v1.Health"} <= services
+        host.process.send_signal(signal.SIGTERM)
+        assert host.process.wait(timeout=15) == 0
+    assert "shutting down" in host.stderr
+
+
+def test_check_config_reports_problems_with_file_and_key(tmp_path: Path) -> None:
+    bad = tmp_path / "host.toml"
+    bad.write_text('[limits]\nmax_tabs = "many"\n', encoding="utf-8")
+    result = subprocess.run([*CHANNELKIT, "serve", "--check-config", str(bad)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert f"{bad}: limits.max_tabs: Input should be a valid integer" in result.stderr
+    good = tmp_path / "good.toml"
+    good.write_text(f'[[agents]]\nid = "a1"\ntoken_sha256 = "{tokens.hash_token("t")}"\n', encoding="utf-8")
+    result = subprocess.run([*CHANNELKIT, "serve", "--check-config", str(good)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and "OK (1 agents, 0 providers)" in result.stdout
+
+
+def test_token_prints_a_token_and_its_digest() -> None:
+    result = subprocess.run([*CHANNELKIT, "token"], capture_output=True, text=True, timeout=60, check=True)
+    token = re.search(r"token:\s+(\S+)", result.stdout)
+    digest = re.search(r"token_sha256: ([0-9a-f]{64})", result.stdout)
+    assert token and digest and tokens.hash_token(token.group(1)) == digest.group(1)
+
+
+def test_serve_refuses_an_address_in_use() -> None:
+    with served() as host:
+        clash = subprocess.run([*CHANNELKIT, "serve", "--address", host.address], capture_output=True, text=True, timeout=60)
+        assert clash.returncode == 1 and f"cannot listen on {host.address}" in clash.stderr
