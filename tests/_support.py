@@ -134,7 +134,7 @@ async def rpc_error(call: Awaitable[Any]) -> RichError:
 
 def decode_error(error: grpc.aio.AioRpcError) -> RichError:
     """Decode the google.rpc.Status trailer of a failed call."""
-    status = rpc_status.from_call(error)  # type: ignore[arg-type]
+    status = rpc_status.from_call(error)
     reason, metadata, fields = "", {}, []
     raw = b""
     if status is not None:

@@ -81,7 +81,9 @@ def test_every_service_rpc_message_field_and_enum_value_has_a_comment(tmp_path: 
         comments = {tuple(loc.path): loc.leading_comments.strip() for loc in file.source_code_info.location}
         header = (PROTO_DIR / file.name).read_text(encoding="utf-8").split("syntax =")[0]
         assert "Versioning policy" in header, f"{file.name} has no versioning policy in its header"
-        undocumented += [f"{file.name}: {name}" for path, name in _element_paths(file).items() if not comments.get(path)]
+        undocumented += [
+            f"{file.name}: {name}" for path, name in _element_paths(file).items() if not comments.get(path)
+        ]
     assert undocumented == []
 
 

@@ -139,7 +139,9 @@ def test_r7_attention_never_moves_focus_coalesces_and_clears_on_switch() -> None
     first = core.request_focus_session("alpha", session.id, 2)
     second = core.request_focus_session("alpha", session.id, 5)
     assert (first.alerted, second.alerted, second.unread_count) == (True, False, 5)
-    alerts = [d for d in core.take_deliveries() if isinstance(d, ev.ToAgent) and isinstance(d.payload, ev.AttentionAlert)]
+    alerts = [
+        d for d in core.take_deliveries() if isinstance(d, ev.ToAgent) and isinstance(d.payload, ev.AttentionAlert)
+    ]
     assert len(alerts) == 1
     clock.advance(10)
     assert core.request_focus_session("alpha", session.id, 6).alerted

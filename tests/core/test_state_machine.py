@@ -68,7 +68,10 @@ class WorkspaceMachine(RuleBasedStateMachine):
                 consent_id = toast.id  # type: ignore[attr-defined]
         session = self._try(
             lambda: self.core.create_session(
-                provider, agent, title="S", consent_notification_id=consent_id,
+                provider,
+                agent,
+                title="S",
+                consent_notification_id=consent_id,
                 anchor_tab=TabSpec("T", 1, "https://x.example") if anchor else None,
             )
         )

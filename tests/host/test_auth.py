@@ -48,7 +48,9 @@ async def _first(stream: grpc.aio.UnaryStreamCall) -> object:  # type: ignore[ty
 @pytest.mark.parametrize("token", ["alpha", "ops", "ck_not-a-token", None])
 async def test_agent_service_refuses_other_credentials(host: RunningHost, token: str | None) -> None:
     chosen = host.secrets.by_name.get(token, token) if token else None
-    error = await rpc_error(host.agent("agent-1", token=chosen).SetPresence(apb.AgentSetPresenceRequest(presence="Busy")))
+    error = await rpc_error(
+        host.agent("agent-1", token=chosen).SetPresence(apb.AgentSetPresenceRequest(presence="Busy"))
+    )
     assert error.code in (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED)
     assert host.server.runtime.core.workspace("agent-1").presence == "Available"
 
@@ -93,7 +95,11 @@ async def test_a_provider_only_reaches_agents_it_serves() -> None:
         missing = await rpc_error(
             running.provider("beta").CreateSession(ppb.CreateSessionRequest(agent_id="agent-9", title="x"))
         )
-        assert (error.code, error.reason) == (missing.code, missing.reason) == (grpc.StatusCode.NOT_FOUND, "AGENT_NOT_FOUND")
+        assert (
+            (error.code, error.reason)
+            == (missing.code, missing.reason)
+            == (grpc.StatusCode.NOT_FOUND, "AGENT_NOT_FOUND")
+        )
         hello = await running.provider("beta").Hello(ppb.HelloRequest(protocol_versions=[1]))
         assert [a.id for a in hello.agents] == ["agent-1"]
     finally:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import random
+from typing import Any
+from typing import cast
 
 import grpc
 import pytest
 from google.protobuf import message_factory
 from google.protobuf.message import DecodeError
+from google.protobuf.message import Message
 
 from channelkit.host.server import SERVICES
 from channelkit.v1 import agent_service_pb2 as apb
@@ -17,8 +20,10 @@ from tests._support import RunningHost
 from tests._support import decode_error
 from tests._support import rpc_error
 
+UNKNOWN_PAGE_TYPE = wpb.PageType.ValueType(99)
 
-def _undecodable(request_type: type, rng: random.Random) -> bytes:
+
+def _undecodable(request_type: type[Message], rng: random.Random) -> bytes:
     """Random bytes that the request type cannot parse (checked, not assumed)."""
     while True:
         candidate = bytes(rng.getrandbits(8) for _ in range(rng.randint(1, 64)))
@@ -43,13 +48,13 @@ async def test_random_bytes_to_every_method_answer_invalid_argument(host: Runnin
             for _ in range(3):
                 payload = _undecodable(request_type, rng)
                 if method.server_streaming:
-                    call = host.channel.unary_stream(path)(payload, metadata=metadata)
+                    call = cast(Any, host.channel.unary_stream(path))(payload, metadata=metadata)
                     with pytest.raises(grpc.aio.AioRpcError) as caught:
                         async for _ in call:
                             pass
                 else:
                     with pytest.raises(grpc.aio.AioRpcError) as caught:
-                        await host.channel.unary_unary(path)(payload, metadata=metadata)
+                        await cast(Any, host.channel.unary_unary(path))(payload, metadata=metadata)
                 error = decode_error(caught.value)
                 assert (error.code, error.reason) == (grpc.StatusCode.INVALID_ARGUMENT, "MALFORMED_REQUEST"), path
                 assert "DecodeError" not in error.message and "Traceback" not in error.message
@@ -67,13 +72,19 @@ async def test_random_bytes_to_every_method_answer_invalid_argument(host: Runnin
         (
             "CreateSession",
             ppb.CreateSessionRequest(
-                agent_id="agent-1", title="x", anchor_tab=ppb.TabSpec(title="t", page_type=wpb.PageType.Value("PAGE_TYPE_URL"), target="ftp://x")
+                agent_id="agent-1",
+                title="x",
+                anchor_tab=ppb.TabSpec(title="t", page_type=wpb.PAGE_TYPE_URL, target="ftp://x"),
             ),
             "anchor_tab.target",
         ),
         (
             "CreateSession",
-            ppb.CreateSessionRequest(agent_id="agent-1", title="x", anchor_tab=ppb.TabSpec(title="t", page_type=99, target="p")),  # type: ignore[arg-type]
+            ppb.CreateSessionRequest(
+                agent_id="agent-1",
+                title="x",
+                anchor_tab=ppb.TabSpec(title="t", page_type=UNKNOWN_PAGE_TYPE, target="p"),
+            ),
             "anchor_tab.page_type",
         ),
         ("GetSession", ppb.GetSessionRequest(session_id=""), "session_id"),
@@ -86,7 +97,9 @@ async def test_random_bytes_to_every_method_answer_invalid_argument(host: Runnin
         ("NotifyEvent", ppb.NotifyEventRequest(agent_id="agent-1", title="t", timeout_seconds=501), "timeout_seconds"),
         (
             "NotifyEvent",
-            ppb.NotifyEventRequest(agent_id="agent-1", title="t", fields=[wpb.NotificationField(header="h", value="v")] * 5),
+            ppb.NotifyEventRequest(
+                agent_id="agent-1", title="t", fields=[wpb.NotificationField(header="h", value="v")] * 5
+            ),
             "fields",
         ),
         ("Hello", ppb.HelloRequest(), "protocol_versions"),
@@ -112,7 +125,11 @@ async def test_provider_field_errors_name_the_field_and_change_nothing(
         ("SetPanelWidth", apb.AgentSetPanelWidthRequest(width=120), "width"),
         ("SetPanelMode", apb.AgentSetPanelModeRequest(mode=42), "mode"),  # type: ignore[arg-type]
         ("SwitchSession", apb.SwitchSessionRequest(session_id=""), "session_id"),
-        ("RespondToNotification", apb.RespondToNotificationRequest(notification_id="n-1", action=wpb.NOTIFICATION_ACTION_TIMEOUT), "action"),
+        (
+            "RespondToNotification",
+            apb.RespondToNotificationRequest(notification_id="n-1", action=wpb.NOTIFICATION_ACTION_TIMEOUT),
+            "action",
+        ),
         ("ClickToAct", apb.ClickToActRequest(), "click.value"),
     ],
 )
@@ -128,7 +145,9 @@ async def test_a_handler_bug_is_internal_with_an_incident_id_and_no_exception_te
         raise RuntimeError("db password=hunter2 in provider beta's session s-secret")
 
     monkeypatch.setattr(host.server.runtime.core, "create_session", broken)
-    error = await rpc_error(host.provider("alpha").CreateSession(ppb.CreateSessionRequest(agent_id="agent-1", title="x")))
+    error = await rpc_error(
+        host.provider("alpha").CreateSession(ppb.CreateSessionRequest(agent_id="agent-1", title="x"))
+    )
     assert (error.code, error.reason) == (grpc.StatusCode.INTERNAL, "INTERNAL_ERROR")
     incident = error.metadata["incidentId"]
     assert incident in error.message

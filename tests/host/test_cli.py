@@ -84,8 +84,12 @@ def test_serve_without_config_answers_health_reflection_and_stops_on_sigterm() -
         asyncio.run(check())
         with grpc.insecure_channel(host.address) as channel:
             services = set(ProtoReflectionDescriptorDatabase(channel).get_services())
-        assert {"channelkit.v1.ProviderService", "channelkit.v1.AgentService", "channelkit.v1.HostService",
-                "grpc.health.v1.Health"} <= services
+        assert {
+            "channelkit.v1.ProviderService",
+            "channelkit.v1.AgentService",
+            "channelkit.v1.HostService",
+            "grpc.health.v1.Health",
+        } <= services
         host.process.send_signal(signal.SIGTERM)
         assert host.process.wait(timeout=15) == 0
     assert "shutting down" in host.stderr
@@ -94,12 +98,16 @@ def test_serve_without_config_answers_health_reflection_and_stops_on_sigterm() -
 def test_check_config_reports_problems_with_file_and_key(tmp_path: Path) -> None:
     bad = tmp_path / "host.toml"
     bad.write_text('[limits]\nmax_tabs = "many"\n', encoding="utf-8")
-    result = subprocess.run([*CHANNELKIT, "serve", "--check-config", str(bad)], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [*CHANNELKIT, "serve", "--check-config", str(bad)], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 2
     assert f"{bad}: limits.max_tabs: Input should be a valid integer" in result.stderr
     good = tmp_path / "good.toml"
     good.write_text(f'[[agents]]\nid = "a1"\ntoken_sha256 = "{tokens.hash_token("t")}"\n', encoding="utf-8")
-    result = subprocess.run([*CHANNELKIT, "serve", "--check-config", str(good)], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [*CHANNELKIT, "serve", "--check-config", str(good)], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0 and "OK (1 agents, 0 providers)" in result.stdout
 
 
@@ -112,5 +120,7 @@ def test_token_prints_a_token_and_its_digest() -> None:
 
 def test_serve_refuses_an_address_in_use() -> None:
     with served() as host:
-        clash = subprocess.run([*CHANNELKIT, "serve", "--address", host.address], capture_output=True, text=True, timeout=60)
+        clash = subprocess.run(
+            [*CHANNELKIT, "serve", "--address", host.address], capture_output=True, text=True, timeout=60
+        )
         assert clash.returncode == 1 and f"cannot listen on {host.address}" in clash.stderr

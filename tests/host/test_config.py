@@ -52,16 +52,30 @@ def test_a_good_file_loads_with_defaults_filled_in(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("replace", "with_", "expected"),
     [
-        ("channel_order = 0", "channel_order = 1001", "providers[0].channel_order: Input should be less than or equal to 1000"),
+        (
+            "channel_order = 0",
+            "channel_order = 1001",
+            "providers[0].channel_order: Input should be less than or equal to 1000",
+        ),
         ("max_sessions = 5", "max_sessions = 0", "limits.max_sessions: Input should be greater than or equal to 1"),
         ('consent = "required"', 'consent = "sometimes"', "policy.consent: Input should be 'background' or 'required'"),
         ('name = "acme-voice"', 'name = "Acme Voice"', "providers[0].name: String should match pattern"),
-        ("click_to_act = true", "click_to_act = true\ncolour = 'red'", "providers[0].colour: Extra inputs are not permitted"),
+        (
+            "click_to_act = true",
+            "click_to_act = true\ncolour = 'red'",
+            "providers[0].colour: Extra inputs are not permitted",
+        ),
         ('token_sha256 = "{p}"', 'token_sha256 = "{a}"', "every token_sha256 must be different"),
-        ('display_name = "Ada"', 'display_name = "Ada"\nagents = 3', "agents[0].agents: Extra inputs are not permitted"),
+        (
+            'display_name = "Ada"',
+            'display_name = "Ada"\nagents = 3',
+            "agents[0].agents: Extra inputs are not permitted",
+        ),
     ],
 )
-def test_problems_name_the_file_the_key_and_the_problem(tmp_path: Path, replace: str, with_: str, expected: str) -> None:
+def test_problems_name_the_file_the_key_and_the_problem(
+    tmp_path: Path, replace: str, with_: str, expected: str
+) -> None:
     text = GOOD.replace(replace, with_).format(a="a" * 64, p="b" * 64)
     path = _write(tmp_path, text)
     with pytest.raises(ConfigError) as caught:

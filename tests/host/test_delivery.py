@@ -102,7 +102,11 @@ async def test_a_retried_create_session_creates_one_session(host: RunningHost) -
     assert len((await alpha.ListSessions(ppb.ListSessionsRequest())).sessions) == 1
     changed = ppb.CreateSessionRequest(request_id="req-42", agent_id="agent-1", title="Other")
     error = await rpc_error(alpha.CreateSession(changed))
-    assert (error.code, error.reason, error.fields) == (grpc.StatusCode.INVALID_ARGUMENT, "REQUEST_ID_REUSED", ["request_id"])
+    assert (error.code, error.reason, error.fields) == (
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "REQUEST_ID_REUSED",
+        ["request_id"],
+    )
     other_provider = await host.provider("beta").CreateSession(request)  # ids are scoped per provider
     assert other_provider.session.id != first.session.id
 
@@ -115,8 +119,13 @@ async def test_notify_event_returns_the_agents_answer_and_tells_only_the_sender(
     pending = asyncio.ensure_future(
         host.provider("alpha").NotifyEvent(
             ppb.NotifyEventRequest(
-                agent_id="agent-1", title="Incoming call", correlation_id="c-1",
-                fields=[wpb.NotificationField(header="From", value="+1555"), wpb.NotificationField(header="Skip", value="")],
+                agent_id="agent-1",
+                title="Incoming call",
+                correlation_id="c-1",
+                fields=[
+                    wpb.NotificationField(header="From", value="+1555"),
+                    wpb.NotificationField(header="Skip", value=""),
+                ],
             )
         )
     )
@@ -156,7 +165,10 @@ async def test_notify_event_times_out_and_can_be_cancelled_by_its_sender_only(ho
     assert (foreign.code, foreign.reason) == (grpc.StatusCode.NOT_FOUND, "NOTIFICATION_NOT_FOUND")
     await alpha.CancelEvent(ppb.CancelEventRequest(cancellation_token="call-7"))
     cancelled = await asyncio.wait_for(pending, 5)
-    assert (cancelled.action, cancelled.reason) == (wpb.NOTIFICATION_ACTION_CANCELLED, wpb.NOTIFICATION_REASON_CANCELLED)
+    assert (cancelled.action, cancelled.reason) == (
+        wpb.NOTIFICATION_ACTION_CANCELLED,
+        wpb.NOTIFICATION_REASON_CANCELLED,
+    )
 
 
 @pytest.mark.parametrize("quote", ["other-provider", "rejected", "reused"])
@@ -170,7 +182,7 @@ async def test_a_session_without_valid_consent_opens_in_the_background(host: Run
         await host.agent("agent-1").RespondToNotification(
             apb.RespondToNotificationRequest(notification_id=shown.id, action=action)  # type: ignore[arg-type]
         )
-        return (await pending).notification_id
+        return str((await pending).notification_id)
 
     if quote == "other-provider":
         consent = await toast("beta", wpb.NOTIFICATION_ACTION_ACCEPT)

@@ -31,16 +31,18 @@ async def _accepted_toast(host: RunningHost, provider: str, agent: str = "agent-
     )
     result = await pending
     assert result.action == wpb.NOTIFICATION_ACTION_ACCEPT
-    return result.notification_id
+    return str(result.notification_id)
 
 
 async def _session(host: RunningHost, provider: str, *, consent: bool = True, agent: str = "agent-1") -> wpb.Session:
     consent_id = await _accepted_toast(host, provider, agent) if consent else ""
     response = await host.provider(provider).CreateSession(
-        ppb.CreateSessionRequest(agent_id=agent, title=f"{provider} contact", consent_notification_id=consent_id,
-                                 anchor_tab=URL_TAB)
+        ppb.CreateSessionRequest(
+            agent_id=agent, title=f"{provider} contact", consent_notification_id=consent_id, anchor_tab=URL_TAB
+        )
     )
-    return response.session
+    session: wpb.Session = response.session
+    return session
 
 
 def _foreign_calls(session_id: str, tab_id: str) -> list[tuple[str, object]]:
@@ -99,9 +101,9 @@ async def test_event_streams_carry_only_the_owners_sessions(host: RunningHost) -
     beta_events.cancel()
 
     def mentioned(events: list[ppb.ProviderEvent]) -> set[str]:
-        ids = set()
+        ids: set[str] = set()
         for event in events:
-            payload = getattr(event, event.WhichOneof("payload"))
+            payload = getattr(event, event.WhichOneof("payload") or "")
             ids.update(getattr(payload, f, "") for f in ("session_id", "tab_id"))
         return ids - {""}
 
@@ -167,7 +169,11 @@ async def test_session_and_tab_limits_answer_resource_exhausted(host: RunningHos
     alpha = host.provider("alpha")
     sessions = [await _session(host, "alpha", consent=False) for _ in range(10)]
     over = await rpc_error(alpha.CreateSession(ppb.CreateSessionRequest(agent_id="agent-1", title="eleventh")))
-    assert (over.code, over.reason, over.metadata["limit"]) == (grpc.StatusCode.RESOURCE_EXHAUSTED, "SESSION_LIMIT_REACHED", "10")
+    assert (over.code, over.reason, over.metadata["limit"]) == (
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+        "SESSION_LIMIT_REACHED",
+        "10",
+    )
     assert not (await alpha.CanCreateSession(ppb.CanCreateSessionRequest(agent_id="agent-1"))).allowed
     first = sessions[0]
     for _ in range(9):
@@ -180,7 +186,9 @@ async def test_session_and_tab_limits_answer_resource_exhausted(host: RunningHos
 async def test_panel_setters_accept_only_the_active_provider(host: RunningHost) -> None:
     alpha, beta = host.provider("alpha"), host.provider("beta")
     # On Home the active provider is the one with the lowest channel order: alpha.
-    refused = await rpc_error(beta.SetPanelMode(ppb.SetPanelModeRequest(agent_id="agent-1", mode=wpb.PANEL_MODE_HIDDEN)))
+    refused = await rpc_error(
+        beta.SetPanelMode(ppb.SetPanelModeRequest(agent_id="agent-1", mode=wpb.PANEL_MODE_HIDDEN))
+    )
     assert (refused.code, refused.reason) == (grpc.StatusCode.FAILED_PRECONDITION, "NOT_ACTIVE_PROVIDER")
     await alpha.SetPanelWidth(ppb.SetPanelWidthRequest(agent_id="agent-1", width=480))
     await _session(host, "beta")  # beta's session takes focus: beta is now active

@@ -35,7 +35,9 @@ class AgentServicer:
         watcher = feed.subscribe()
         try:
             snapshot = pb.WorkspaceEvent(
-                seq=feed.seq, occurred_at=convert.timestamp(self.rt.clock.now()), snapshot=self._workspace(identity.name)
+                seq=feed.seq,
+                occurred_at=convert.timestamp(self.rt.clock.now()),
+                snapshot=self._workspace(identity.name),
             )
             await self._write(context, snapshot)
             while True:
@@ -52,7 +54,9 @@ class AgentServicer:
                 reason=ErrorReason.SLOW_CONSUMER,
             ) from None
 
-    async def get_workspace(self, identity: Identity, _request: pb.GetWorkspaceRequest, _: Context) -> pb.GetWorkspaceResponse:
+    async def get_workspace(
+        self, identity: Identity, _request: pb.GetWorkspaceRequest, _: Context
+    ) -> pb.GetWorkspaceResponse:
         """The whole workspace."""
         return pb.GetWorkspaceResponse(workspace=self._workspace(identity.name), seq=self.rt.feeds[identity.name].seq)
 
@@ -70,12 +74,16 @@ class AgentServicer:
         focused = self.rt.apply(lambda: self.core.close_session(identity.name, request.session_id))
         return pb.CloseSessionResponse(focused_session_id=focused)
 
-    async def focus_tab(self, identity: Identity, request: pb.AgentFocusTabRequest, _: Context) -> pb.AgentFocusTabResponse:
+    async def focus_tab(
+        self, identity: Identity, request: pb.AgentFocusTabRequest, _: Context
+    ) -> pb.AgentFocusTabResponse:
         """Focus a tab within its session."""
         tab = self.rt.apply(lambda: self.core.agent_focus_tab(identity.name, request.tab_id))
         return pb.AgentFocusTabResponse(tab=convert.tab(tab, tab.id))
 
-    async def close_tab(self, identity: Identity, request: pb.AgentCloseTabRequest, _: Context) -> pb.AgentCloseTabResponse:
+    async def close_tab(
+        self, identity: Identity, request: pb.AgentCloseTabRequest, _: Context
+    ) -> pb.AgentCloseTabResponse:
         """Close a tab."""
         self.rt.apply(lambda: self.core.agent_close_tab(identity.name, request.tab_id))
         return pb.AgentCloseTabResponse()
@@ -84,12 +92,12 @@ class AgentServicer:
         self, identity: Identity, request: pb.RespondToNotificationRequest, _: Context
     ) -> pb.RespondToNotificationResponse:
         """Accept or reject a toast."""
-        self.rt.apply(
-            lambda: self.core.respond_to_notification(identity.name, request.notification_id, request.action)
-        )
+        self.rt.apply(lambda: self.core.respond_to_notification(identity.name, request.notification_id, request.action))
         return pb.RespondToNotificationResponse()
 
-    async def click_to_act(self, identity: Identity, request: pb.ClickToActRequest, _: Context) -> pb.ClickToActResponse:
+    async def click_to_act(
+        self, identity: Identity, request: pb.ClickToActRequest, _: Context
+    ) -> pb.ClickToActResponse:
         """Send a click to exactly one provider."""
         c = request.click
         click = ev.ClickToAct(value=c.value, name=c.name, format=c.format, entity_name=c.entity_name)
@@ -108,7 +116,7 @@ class AgentServicer:
     ) -> pb.AgentSetPanelModeResponse:
         """Set the panel mode."""
         mode = self.rt.apply(lambda: self.core.set_panel_mode(identity.name, request.mode))
-        return pb.AgentSetPanelModeResponse(mode=int(mode))  # type: ignore[arg-type]
+        return pb.AgentSetPanelModeResponse(mode=convert.panel_mode(mode))
 
     async def set_panel_width(
         self, identity: Identity, request: pb.AgentSetPanelWidthRequest, _: Context

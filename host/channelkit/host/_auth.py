@@ -18,6 +18,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+from typing import TypeAlias
 
 import grpc
 
@@ -79,7 +80,10 @@ def bearer_token(metadata: Sequence[tuple[str, str | bytes]] | None) -> str | No
     return None
 
 
-def _denial(error: ChannelkitError, streaming: bool) -> grpc.RpcMethodHandler:
+Handler: TypeAlias = "grpc.RpcMethodHandler[Any, Any]"  # generic only in the type stubs
+
+
+def _denial(error: ChannelkitError, streaming: bool) -> Handler:
     status = to_grpc_status(error)
 
     async def deny(_request: object, context: grpc.aio.ServicerContext[Any, Any]) -> None:
@@ -99,9 +103,9 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
 
     async def intercept_service(
         self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[Handler | None]],
         handler_call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler:
+    ) -> Handler | None:
         """Authenticate, authorise by service, then hand over to the method."""
         method = handler_call_details.method
         service = method.split("/")[1] if method.count("/") == 2 else ""

@@ -14,9 +14,27 @@ from google.protobuf import timestamp_pb2
 
 from channelkit.host import core
 from channelkit.host.core import events as ev
+from channelkit.sdk import NotificationAction
+from channelkit.sdk import NotificationReason
+from channelkit.sdk import PanelMode
 from channelkit.v1 import agent_service_pb2 as agent_pb
 from channelkit.v1 import provider_service_pb2 as provider_pb
 from channelkit.v1 import workspace_pb2 as pb
+
+
+def action(value: NotificationAction | None) -> pb.NotificationAction.ValueType:
+    """The wire value of a notification action (unspecified when None)."""
+    return pb.NotificationAction.ValueType(int(value or 0))
+
+
+def reason(value: NotificationReason | None) -> pb.NotificationReason.ValueType:
+    """The wire value of a notification reason (unspecified when None)."""
+    return pb.NotificationReason.ValueType(int(value or 0))
+
+
+def panel_mode(value: PanelMode) -> pb.PanelMode.ValueType:
+    """The wire value of a panel mode."""
+    return pb.PanelMode.ValueType(int(value))
 
 
 def timestamp(moment: datetime) -> timestamp_pb2.Timestamp:
@@ -32,7 +50,7 @@ def tab(t: core.Tab, focused_tab_id: str | None) -> pb.Tab:
         id=t.id,
         session_id=t.session_id,
         title=t.title,
-        page_type=int(t.page_type),  # type: ignore[arg-type]
+        page_type=pb.PageType.ValueType(int(t.page_type)),
         target=t.target,
         can_close=t.can_close,
         focused=t.id == focused_tab_id,
@@ -94,7 +112,7 @@ def workspace(w: core.Workspace, presences: tuple[str, ...]) -> agent_pb.Workspa
         sessions=[session_in(w, s) for s in w.sessions.values()],
         focused_session_id=w.focused_id,
         presence=w.presence,
-        panel_mode=int(w.panel_mode),  # type: ignore[arg-type]
+        panel_mode=panel_mode(w.panel_mode),
         panel_width=w.panel_width,
         notifications=[notification(n) for n in w.pending.values()],
         presences=presences,
@@ -127,8 +145,8 @@ _PROVIDER_PAYLOADS: dict[type, tuple[str, Callable[[Any], Any]]] = {
         "notification_resolved",
         lambda p: provider_pb.NotificationResolved(
             notification_id=p.notification_id,
-            action=int(p.action),
-            reason=int(p.reason),
+            action=action(p.action),
+            reason=reason(p.reason),
             cancellation_token=p.cancellation_token,
         ),
     ),
@@ -137,11 +155,13 @@ _PROVIDER_PAYLOADS: dict[type, tuple[str, Callable[[Any], Any]]] = {
         lambda p: provider_pb.ClickToAct(value=p.value, name=p.name, format=p.format, entity_name=p.entity_name),
     ),
     ev.PresenceChanged: ("presence_changed", lambda p: provider_pb.PresenceChanged(presence=p.presence)),
-    ev.PanelChanged: ("panel_changed", lambda p: provider_pb.PanelChanged(mode=int(p.mode), width=p.width)),
+    ev.PanelChanged: ("panel_changed", lambda p: provider_pb.PanelChanged(mode=panel_mode(p.mode), width=p.width)),
 }
 
 
-def provider_event(delivery: ev.ToProvider, seq: int, event_id: str, occurred_at: datetime) -> provider_pb.ProviderEvent:
+def provider_event(
+    delivery: ev.ToProvider, seq: int, event_id: str, occurred_at: datetime
+) -> provider_pb.ProviderEvent:
     """Convert a delivery for a provider into its wire event."""
     field, build = _PROVIDER_PAYLOADS[type(delivery.payload)]
     event = provider_pb.ProviderEvent(
@@ -166,12 +186,14 @@ _AGENT_PAYLOADS: dict[type, tuple[str, Callable[[Any], Any]]] = {
     ev.NotificationRemoved: (
         "notification_removed",
         lambda p: agent_pb.NotificationRemoved(
-            notification_id=p.notification_id, action=int(p.action), reason=int(p.reason)
+            notification_id=p.notification_id, action=action(p.action), reason=reason(p.reason)
         ),
     ),
     ev.SettingsChanged: (
         "settings_changed",
-        lambda p: agent_pb.WorkspaceSettings(presence=p.presence, panel_mode=int(p.panel_mode), panel_width=p.panel_width),
+        lambda p: agent_pb.WorkspaceSettings(
+            presence=p.presence, panel_mode=panel_mode(p.panel_mode), panel_width=p.panel_width
+        ),
     ),
     ev.TabRefreshRequested: (
         "tab_refresh_requested",

@@ -15,6 +15,7 @@ from collections.abc import Awaitable
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
+from typing import cast
 
 from google.protobuf.message import Message
 
@@ -37,7 +38,7 @@ def fingerprint(request: Message) -> bytes:
     """The request's deterministic bytes without its ``request_id``."""
     copy = type(request)()
     copy.CopyFrom(request)
-    copy.ClearField("request_id")  # type: ignore[arg-type]
+    copy.ClearField("request_id")
     return copy.SerializeToString(deterministic=True)
 
 
@@ -70,12 +71,14 @@ class IdempotencyCache:
                     field="request_id",
                     metadata={"requestId": request_id},
                 )
-            result: M = await asyncio.shield(entry.result)  # type: ignore[assignment]
-            return result
-        return await self._first_call(entries, request_id, method, print_, now, call)
+            return cast(M, await asyncio.shield(entry.result))
+        return await self._first_call(
+            entries=entries, request_id=request_id, method=method, print_=print_, now=now, call=call
+        )
 
     async def _first_call(
         self,
+        *,
         entries: OrderedDict[str, _Entry],
         request_id: str,
         method: str,

@@ -10,6 +10,8 @@ import grpc
 from channelkit.host import _convert as convert
 from channelkit.host._auth import Identity
 from channelkit.host._runtime import HostRuntime
+from channelkit.host.core import Session
+from channelkit.host.core import Tab
 from channelkit.host.core import TabSpec
 from channelkit.host.core import ToastSpec
 from channelkit.host.core import _validate as check
@@ -138,7 +140,7 @@ class ProviderServicer:
         )
         return pb.CreateSessionResponse(session=self._session(session))
 
-    def _session(self, session: Any) -> wpb.Session:
+    def _session(self, session: Session) -> wpb.Session:
         return convert.session_in(self.core.workspace(session.agent_id), session)
 
     async def get_session(self, identity: Identity, request: pb.GetSessionRequest, _: Context) -> pb.GetSessionResponse:
@@ -219,7 +221,7 @@ class ProviderServicer:
         )
         return pb.CreateTabResponse(tab=self._tab(tab))
 
-    def _tab(self, tab: Any) -> wpb.Tab:
+    def _tab(self, tab: Tab) -> wpb.Tab:
         return convert.tab(tab, self.core.session_by_id(tab.session_id).focused_tab_id)
 
     async def list_tabs(self, identity: Identity, request: pb.ListTabsRequest, _: Context) -> pb.ListTabsResponse:
@@ -276,8 +278,8 @@ class ProviderServicer:
         resolved = await asyncio.shield(self.rt.outcome_of(toast))
         return pb.NotifyEventResponse(
             notification_id=resolved.id,
-            action=int(resolved.action or 0),  # type: ignore[arg-type]
-            reason=int(resolved.reason or 0),  # type: ignore[arg-type]
+            action=convert.action(resolved.action),
+            reason=convert.reason(resolved.reason),
         )
 
     async def cancel_event(
@@ -322,14 +324,14 @@ class ProviderServicer:
     ) -> pb.SetPanelModeResponse:
         """Set the panel mode (active provider only)."""
         mode = self.rt.apply(lambda: self.core.set_panel_mode(request.agent_id, request.mode, provider=identity.name))
-        return pb.SetPanelModeResponse(mode=int(mode))  # type: ignore[arg-type]
+        return pb.SetPanelModeResponse(mode=convert.panel_mode(mode))
 
     async def get_panel_mode(
         self, identity: Identity, request: pb.GetPanelModeRequest, _: Context
     ) -> pb.GetPanelModeResponse:
         """The panel mode."""
         mode, _width = self.core.panel(identity.name, request.agent_id)
-        return pb.GetPanelModeResponse(mode=int(mode))  # type: ignore[arg-type]
+        return pb.GetPanelModeResponse(mode=convert.panel_mode(mode))
 
     async def set_panel_width(
         self, identity: Identity, request: pb.SetPanelWidthRequest, _: Context
@@ -353,9 +355,11 @@ class ProviderServicer:
         self, identity: Identity, request: pb.LogAnalyticsEventRequest, _: Context
     ) -> pb.LogAnalyticsEventResponse:
         """Store a custom analytics event."""
-        occurred = request.occurred_at.ToDatetime(tzinfo=self.rt.clock.now().tzinfo) if request.HasField(
-            "occurred_at"
-        ) else None
+        occurred = (
+            request.occurred_at.ToDatetime(tzinfo=self.rt.clock.now().tzinfo)
+            if request.HasField("occurred_at")
+            else None
+        )
         record = self.rt.apply(
             lambda: self.core.log_analytics_event(
                 identity.name,

@@ -13,13 +13,13 @@ import asyncio
 import itertools
 from collections import deque
 
-from channelkit.v1 import agent_service_pb2 as agent_pb
-from channelkit.v1 import provider_service_pb2 as provider_pb
 from channelkit.sdk.errors import Aborted
 from channelkit.sdk.errors import CursorExpired
 from channelkit.sdk.errors import ErrorReason
 from channelkit.sdk.errors import ResourceExhausted
 from channelkit.sdk.errors import Unavailable
+from channelkit.v1 import agent_service_pb2 as agent_pb
+from channelkit.v1 import provider_service_pb2 as provider_pb
 
 
 class _Signal:

@@ -80,7 +80,7 @@ class ServiceBinding:
         handlers = {m.name: self._method_handler(m) for m in self.descriptor.methods}
         return grpc.method_handlers_generic_handler(self.descriptor.full_name, handlers)
 
-    def _method_handler(self, method: MethodDescriptor) -> grpc.RpcMethodHandler:
+    def _method_handler(self, method: MethodDescriptor) -> grpc.RpcMethodHandler[Any, Any]:
         impl = getattr(self._servicer, snake_case(method.name))
         request_type = message_factory.GetMessageClass(method.input_type)
         path = f"/{self.descriptor.full_name}/{method.name}"

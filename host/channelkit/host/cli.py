@@ -34,7 +34,9 @@ def development_config() -> tuple[HostConfig, dict[str, str]]:
         token_hash = tokens.hash_token(secrets[f"provider {name}"])
         providers.append({"name": name, "channel": channel, "channel_order": order, "token_sha256": token_hash})
     data = {
-        "agents": [{"id": "agent-1", "display_name": "Agent One", "token_sha256": tokens.hash_token(secrets["agent agent-1"])}],
+        "agents": [
+            {"id": "agent-1", "display_name": "Agent One", "token_sha256": tokens.hash_token(secrets["agent agent-1"])}
+        ],
         "admins": [{"name": "admin", "token_sha256": tokens.hash_token(secrets["admin admin"])}],
         "providers": providers,
     }

@@ -87,9 +87,7 @@ class HostServer:
         rt = self.runtime
         provider, agent, host = SERVICES
         return [
-            ServiceBinding(
-                provider, ProviderServicer(rt), guard=self._guard_provider, idempotency=rt.idempotency
-            ),
+            ServiceBinding(provider, ProviderServicer(rt), guard=self._guard_provider, idempotency=rt.idempotency),
             ServiceBinding(agent, AgentServicer(rt)),
             ServiceBinding(host, HostServicer(rt)),
         ]
@@ -144,5 +142,7 @@ async def serve_until_signalled(server: HostServer, on_ready: Callable[[int], No
     port = await server.start()
     on_ready(port)
     await stop.wait()
-    log.info("shutting down: health NOT_SERVING, then stop with %.1f s grace", server.config.server.shutdown_grace_seconds)
+    log.info(
+        "shutting down: health NOT_SERVING, then stop with %.1f s grace", server.config.server.shutdown_grace_seconds
+    )
     await server.stop()

@@ -10,7 +10,8 @@ vocabulary. This module imports nothing from gRPC on purpose.
 
 from __future__ import annotations
 
-from enum import IntEnum, StrEnum
+from enum import IntEnum
+from enum import StrEnum
 from typing import ClassVar
 
 ERROR_DOMAIN = "channelkit"

@@ -25,11 +25,11 @@ from channelkit.host.core._model import ProviderInfo
 from channelkit.host.core._model import Session
 from channelkit.host.core._model import Tab
 from channelkit.host.core._model import Workspace
+from channelkit.host.core._notifications import NotificationOps
 from channelkit.host.core._notifications import ToastSpec
 from channelkit.host.core._sessions import AttentionResult
 from channelkit.host.core._sessions import TabSpec
 from channelkit.host.core._settings import SettingsOps
-from channelkit.host.core._notifications import NotificationOps
 
 
 class Core(AgentOps, NotificationOps, SettingsOps):

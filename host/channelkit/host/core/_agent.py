@@ -53,7 +53,9 @@ class AgentOps(SessionOps, CoreBase):
         ws, session, tab = self._agent_tab(agent_id, tab_id)
         if not tab.anchor and not tab.can_close:
             raise FailedPrecondition(
-                f"tab '{tab_id}' was opened as not closable", reason=ErrorReason.TAB_NOT_CLOSABLE, metadata={"tabId": tab_id}
+                f"tab '{tab_id}' was opened as not closable",
+                reason=ErrorReason.TAB_NOT_CLOSABLE,
+                metadata={"tabId": tab_id},
             )
         self._remove_tab(ws, session, tab)
         self._to_provider(session.owner, agent_id, session.correlation_id, ev.TabClosed(session.id, tab.id))

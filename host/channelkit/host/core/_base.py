@@ -102,7 +102,9 @@ class CoreBase:
         """Drop deliveries of a command that failed (commands check before they change)."""
         self._outbox.clear()
 
-    def _to_provider(self, provider: str | None, agent_id: str, correlation_id: str, payload: ev.ProviderPayload) -> None:
+    def _to_provider(
+        self, provider: str | None, agent_id: str, correlation_id: str, payload: ev.ProviderPayload
+    ) -> None:
         if provider is not None:
             self._outbox.append(ev.ToProvider(provider, agent_id, correlation_id, payload))
 
@@ -224,7 +226,9 @@ class CoreBase:
         ws.recent_focus.append(new_id)
         target = ws.sessions[new_id]
         if previous is not None:
-            self._to_provider(previous.owner, ws.agent_id, previous.correlation_id, ev.SessionFocusChanged(previous.id, False))
+            self._to_provider(
+                previous.owner, ws.agent_id, previous.correlation_id, ev.SessionFocusChanged(previous.id, False)
+            )
         self._to_provider(target.owner, ws.agent_id, target.correlation_id, ev.SessionFocusChanged(target.id, True))
         self._to_agent(ws.agent_id, ev.FocusChanged(new_id, previous.id if previous else ""))
         if target.attention or target.unread_count:

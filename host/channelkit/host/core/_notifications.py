@@ -127,7 +127,9 @@ class NotificationOps(CoreBase):
             )
         if chosen is NotificationAction.REJECT and not toast.show_reject:
             raise check.invalid("action", "this notification is accept-only")
-        reason = NotificationReason.ACCEPT if chosen is NotificationAction.ACCEPT else NotificationReason.DECLINED_BY_AGENT
+        reason = (
+            NotificationReason.ACCEPT if chosen is NotificationAction.ACCEPT else NotificationReason.DECLINED_BY_AGENT
+        )
         self._resolve(ws, toast, chosen, reason)
         return toast
 
