@@ -1,0 +1,210 @@
+"""Benchmark the host against a bare gRPC method served by the same process.
+
+The server runs in its own process (``--serve``) so client and server do not
+share a core. Two phases over loopback, each for ``--duration`` seconds with
+``--concurrency`` workers:
+
+1. baseline: a no-op bytes-in/bytes-out method registered on the host's own
+   server, bypassing auth, parsing and the core;
+2. host: cycles of provider ``CreateSession`` → ``CreateTab`` →
+   ``RequestFocusSession`` → agent ``CloseSession``, while the provider's
+   ``Events`` stream is consumed.
+
+It prints throughput and p50/p99 latency of both and their ratio. Run it with
+``tox -e bench`` or ``python bench/bench_host.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import grpc
+
+from channelkit.host import tokens
+from channelkit.host.config import load_config
+from channelkit.host.server import HostServer
+from channelkit.v1 import agent_service_pb2 as apb
+from channelkit.v1 import agent_service_pb2_grpc
+from channelkit.v1 import provider_service_pb2 as ppb
+from channelkit.v1 import provider_service_pb2_grpc
+from channelkit.v1 import workspace_pb2 as wpb
+
+NOOP = "/channelkit.bench.Bench/Noop"
+
+
+def _noop_handler() -> grpc.GenericRpcHandler:
+    async def noop(request: bytes, _context: object) -> bytes:
+        return request
+
+    return grpc.method_handlers_generic_handler(
+        "channelkit.bench.Bench", {"Noop": grpc.unary_unary_rpc_method_handler(noop)}
+    )
+
+
+async def _serve(config_path: str) -> None:
+    server = HostServer(load_config(Path(config_path)), extra_handlers=[_noop_handler()])
+    port = await server.start("127.0.0.1:0")
+    print(port, flush=True)
+    await server.wait_for_termination()
+
+
+def _write_config(directory: Path) -> tuple[Path, str, str]:
+    provider_token, agent_token = tokens.new_token(), tokens.new_token()
+    path = directory / "bench.toml"
+    path.write_text(
+        f"""
+[limits]
+max_sessions = 1000
+rate_limit_per_second = 1000000
+rate_limit_burst = 1000000
+attention_cooldown_seconds = 0
+
+[[agents]]
+id = "agent-1"
+token_sha256 = "{tokens.hash_token(agent_token)}"
+
+[[providers]]
+name = "bench"
+channel = "telephony"
+token_sha256 = "{tokens.hash_token(provider_token)}"
+""",
+        encoding="utf-8",
+    )
+    return path, provider_token, agent_token
+
+
+async def _run_phase(
+    workers: int, duration: float, one: Callable[[], Awaitable[None]]
+) -> tuple[list[float], float]:
+    latencies: list[float] = []
+    stop_at = time.perf_counter() + duration
+
+    async def worker() -> None:
+        while time.perf_counter() < stop_at:
+            started = time.perf_counter()
+            await one()
+            latencies.append(time.perf_counter() - started)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(workers)))
+    return latencies, time.perf_counter() - started
+
+
+def _summary(latencies: list[float], elapsed: float, rpcs_per_op: int) -> dict[str, float]:
+    cuts = statistics.quantiles(latencies, n=100)
+    return {
+        "ops": len(latencies),
+        "ops_per_s": len(latencies) / elapsed,
+        "rpcs_per_s": len(latencies) * rpcs_per_op / elapsed,
+        "p50_ms": cuts[49] * 1000,
+        "p99_ms": cuts[98] * 1000,
+    }
+
+
+async def _bench(address: str, provider_token: str, agent_token: str, options: argparse.Namespace) -> dict[str, Any]:
+    async with grpc.aio.insecure_channel(address) as channel:
+        noop: grpc.aio.UnaryUnaryMultiCallable[bytes, bytes] = channel.unary_unary(NOOP)
+        provider = provider_service_pb2_grpc.ProviderServiceStub(channel)
+        agent = agent_service_pb2_grpc.AgentServiceStub(channel)
+        as_provider = (("authorization", f"Bearer {provider_token}"),)
+        as_agent = (("authorization", f"Bearer {agent_token}"),)
+        payload = ppb.CreateSessionRequest(agent_id="agent-1", title="Call").SerializeToString()
+
+        async def baseline() -> None:
+            await noop(payload)
+
+        tab = ppb.TabSpec(title="Record", page_type=wpb.PAGE_TYPE_URL, target="https://crm.example/1")
+
+        async def cycle() -> None:
+            created = await provider.CreateSession(
+                ppb.CreateSessionRequest(agent_id="agent-1", title="Call"), metadata=as_provider
+            )
+            session_id = created.session.id
+            await provider.CreateTab(ppb.CreateTabRequest(session_id=session_id, tab=tab), metadata=as_provider)
+            await provider.RequestFocusSession(
+                ppb.RequestFocusSessionRequest(session_id=session_id, messages_count=1), metadata=as_provider
+            )
+            await agent.CloseSession(apb.CloseSessionRequest(session_id=session_id), metadata=as_agent)
+
+        events_seen = 0
+
+        async def consume_events() -> None:
+            nonlocal events_seen
+            async for _ in provider.Events(ppb.EventsRequest(), metadata=as_provider):
+                events_seen += 1
+
+        await _run_phase(options.concurrency, 1.0, baseline)  # warm-up
+        base = _summary(*await _run_phase(options.concurrency, options.duration, baseline), rpcs_per_op=1)
+        reader = asyncio.ensure_future(consume_events())
+        await _run_phase(options.concurrency, 1.0, cycle)  # warm-up
+        host = _summary(*await _run_phase(options.concurrency, options.duration, cycle), rpcs_per_op=4)
+        await asyncio.sleep(0.5)
+        reader.cancel()
+        return {
+            "baseline_noop": base,
+            "host_cycle": host,
+            "events_consumed": events_seen,
+            "throughput_ratio_rpc": base["rpcs_per_s"] / host["rpcs_per_s"],
+            "latency_ratio_per_rpc_p50": (host["p50_ms"] / 4) / base["p50_ms"],
+        }
+
+
+def _report(result: dict[str, Any], options: argparse.Namespace) -> str:
+    base, host = result["baseline_noop"], result["host_cycle"]
+    return "\n".join(
+        [
+            f"channelkit host benchmark: {options.duration:g} s per phase, {options.concurrency} concurrent workers,"
+            " loopback, server in its own process",
+            f"  baseline no-op RPC     : {base['rpcs_per_s']:8.0f} RPC/s   p50 {base['p50_ms']:6.2f} ms"
+            f"   p99 {base['p99_ms']:6.2f} ms",
+            f"  host cycle (4 RPCs)    : {host['ops_per_s']:8.0f} cycles/s = {host['rpcs_per_s']:.0f} RPC/s"
+            f"   cycle p50 {host['p50_ms']:6.2f} ms   p99 {host['p99_ms']:6.2f} ms",
+            f"  provider events consumed during the cycle phase: {result['events_consumed']}",
+            f"  ratio baseline/host RPC throughput: {result['throughput_ratio_rpc']:.2f}x"
+            f"   (host per-RPC p50 latency is {result['latency_ratio_per_rpc_p50']:.2f}x the baseline's)",
+        ]
+    )
+
+
+def main() -> int:
+    """Run the benchmark (or, with --serve, the server half of it)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=float, default=5.0, help="seconds per phase (default 5)")
+    parser.add_argument("--concurrency", type=int, default=8, help="concurrent workers (default 8)")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
+    parser.add_argument("--serve", metavar="CONFIG", help=argparse.SUPPRESS)
+    options = parser.parse_args()
+    if options.serve:
+        asyncio.run(_serve(options.serve))
+        return 0
+    with tempfile.TemporaryDirectory() as tmp:
+        config, provider_token, agent_token = _write_config(Path(tmp))
+        with subprocess.Popen(
+            [sys.executable, __file__, "--serve", str(config)], stdout=subprocess.PIPE, text=True
+        ) as server:
+            try:
+                assert server.stdout is not None
+                port = int(server.stdout.readline())
+                result = asyncio.run(_bench(f"127.0.0.1:{port}", provider_token, agent_token, options))
+            finally:
+                server.terminate()
+                server.wait(timeout=30)
+    print(_report(result, options))
+    if options.json:
+        print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
