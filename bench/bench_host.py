@@ -84,9 +84,7 @@ token_sha256 = "{tokens.hash_token(provider_token)}"
     return path, provider_token, agent_token
 
 
-async def _run_phase(
-    workers: int, duration: float, one: Callable[[], Awaitable[None]]
-) -> tuple[list[float], float]:
+async def _run_phase(workers: int, duration: float, one: Callable[[], Awaitable[None]]) -> tuple[list[float], float]:
     latencies: list[float] = []
     stop_at = time.perf_counter() + duration
 
