@@ -104,3 +104,26 @@ async def test_a_provider_only_reaches_agents_it_serves() -> None:
         assert [a.id for a in hello.agents] == ["agent-1"]
     finally:
         await stop_host(running)
+
+
+async def test_authentication_runs_before_the_handler_even_parses_the_request(host: RunningHost) -> None:
+    garbage = b"\xff\xff\xff"  # not a valid request: a handler would answer MALFORMED_REQUEST
+    call: grpc.aio.UnaryUnaryMultiCallable[bytes, bytes] = host.channel.unary_unary(
+        "/channelkit.v1.ProviderService/CreateSession"
+    )
+    error = await rpc_error(call(garbage, metadata=(("authorization", "Bearer ck_nobody"),)))
+    assert (error.code, error.reason) == (grpc.StatusCode.UNAUTHENTICATED, "INVALID_CREDENTIALS")
+    authorised = await rpc_error(call(garbage, metadata=host.provider("alpha").metadata))
+    assert authorised.reason == "MALFORMED_REQUEST"
+
+
+async def test_list_providers_shows_who_is_connected(host: RunningHost) -> None:
+    from tests._support import EventReader
+
+    reader = EventReader(host.provider("beta"))
+    await host.agent("agent-1").SetPresence(apb.AgentSetPresenceRequest(presence="Busy"))
+    await reader.take(1)
+    listed = {p.name: p for p in (await host.admin().ListProviders(hpb.ListProvidersRequest())).providers}
+    assert (listed["beta"].connected, listed["alpha"].connected) == (True, False)
+    assert (listed["beta"].channel, listed["beta"].channel_order, listed["beta"].head_seq) == ("sms", 10, 1)
+    reader.cancel()

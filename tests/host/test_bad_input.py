@@ -156,3 +156,10 @@ async def test_a_handler_bug_is_internal_with_an_incident_id_and_no_exception_te
     assert any(incident in r.getMessage() and r.exc_info for r in caplog.records)
     healthy = await host.provider("alpha").GetClickToAct(ppb.GetClickToActRequest())
     assert healthy.enabled
+
+
+async def test_an_oversized_request_is_refused_by_the_transport_limit(host: RunningHost) -> None:
+    huge = ppb.CreateSessionRequest(agent_id="agent-1", title="x" * (2 * 1024 * 1024))
+    error = await rpc_error(host.provider("alpha").CreateSession(huge))
+    assert error.code == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert host.server.runtime.core.open_sessions_of("alpha") == 0
