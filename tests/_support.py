@@ -18,6 +18,7 @@ from channelkit.host import tokens
 from channelkit.host.config import HostConfig
 from channelkit.host.config import parse_config
 from channelkit.host.server import HostServer
+from channelkit.v1 import agent_service_pb2 as apb
 from channelkit.v1 import agent_service_pb2_grpc
 from channelkit.v1 import host_service_pb2_grpc
 from channelkit.v1 import provider_service_pb2 as ppb
@@ -150,6 +151,25 @@ def decode_error(error: grpc.aio.AioRpcError) -> RichError:
                 detail.Unpack(bad)
                 fields = [v.field for v in bad.field_violations]
     return RichError(error.code(), error.details() or "", reason, metadata, fields, raw)
+
+
+async def answer_toast(host: RunningHost, provider: str, action: int, agent: str = "agent-1") -> str:
+    """Offer a toast from ``provider``, answer it as the agent with ``action``; return its id."""
+    pending = asyncio.ensure_future(
+        host.provider(provider).NotifyEvent(ppb.NotifyEventRequest(agent_id=agent, title="Incoming"))
+    )
+    workspace = host.agent(agent)
+    for _ in range(100):
+        shown = (await workspace.GetWorkspace(apb.GetWorkspaceRequest())).workspace.notifications
+        if shown:
+            break
+        await asyncio.sleep(0.02)
+    await workspace.RespondToNotification(
+        apb.RespondToNotificationRequest(notification_id=shown[-1].id, action=action)  # type: ignore[arg-type]
+    )
+    result = await pending
+    assert result.action == action
+    return str(result.notification_id)
 
 
 class EventReader:

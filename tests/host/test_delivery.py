@@ -12,6 +12,7 @@ from channelkit.v1 import provider_service_pb2 as ppb
 from channelkit.v1 import workspace_pb2 as wpb
 from tests._support import EventReader
 from tests._support import RunningHost
+from tests._support import answer_toast
 from tests._support import iterate
 from tests._support import make_config
 from tests._support import rpc_error
@@ -173,23 +174,12 @@ async def test_notify_event_times_out_and_can_be_cancelled_by_its_sender_only(ho
 
 @pytest.mark.parametrize("quote", ["other-provider", "rejected", "reused"])
 async def test_a_session_without_valid_consent_opens_in_the_background(host: RunningHost, quote: str) -> None:
-    async def toast(provider: str, action: int) -> str:
-        pending = asyncio.ensure_future(
-            host.provider(provider).NotifyEvent(ppb.NotifyEventRequest(agent_id="agent-1", title="Offer"))
-        )
-        await asyncio.sleep(0.05)
-        shown = (await host.agent("agent-1").GetWorkspace(apb.GetWorkspaceRequest())).workspace.notifications[-1]
-        await host.agent("agent-1").RespondToNotification(
-            apb.RespondToNotificationRequest(notification_id=shown.id, action=action)  # type: ignore[arg-type]
-        )
-        return str((await pending).notification_id)
-
     if quote == "other-provider":
-        consent = await toast("beta", wpb.NOTIFICATION_ACTION_ACCEPT)
+        consent = await answer_toast(host, "beta", wpb.NOTIFICATION_ACTION_ACCEPT)
     elif quote == "rejected":
-        consent = await toast("alpha", wpb.NOTIFICATION_ACTION_REJECT)
+        consent = await answer_toast(host, "alpha", wpb.NOTIFICATION_ACTION_REJECT)
     else:
-        consent = await toast("alpha", wpb.NOTIFICATION_ACTION_ACCEPT)
+        consent = await answer_toast(host, "alpha", wpb.NOTIFICATION_ACTION_ACCEPT)
         used = await host.provider("alpha").CreateSession(
             ppb.CreateSessionRequest(agent_id="agent-1", title="first", consent_notification_id=consent)
         )

@@ -9,33 +9,14 @@ from channelkit.v1 import provider_service_pb2 as ppb
 from channelkit.v1 import workspace_pb2 as wpb
 from tests._support import EventReader
 from tests._support import RunningHost
+from tests._support import answer_toast
 from tests._support import rpc_error
 
 URL_TAB = ppb.TabSpec(title="Record", page_type=wpb.PAGE_TYPE_URL, target="https://crm.example/contact/1")
 
 
-async def _accepted_toast(host: RunningHost, provider: str, agent: str = "agent-1") -> str:
-    """Offer a toast from ``provider`` and accept it as the agent; return its id."""
-    import asyncio
-
-    caller = host.provider(provider)
-    pending = asyncio.ensure_future(caller.NotifyEvent(ppb.NotifyEventRequest(agent_id=agent, title="Incoming")))
-    workspace = host.agent(agent)
-    for _ in range(50):
-        shown = (await workspace.GetWorkspace(apb.GetWorkspaceRequest())).workspace.notifications
-        if shown:
-            break
-        await asyncio.sleep(0.02)
-    await workspace.RespondToNotification(
-        apb.RespondToNotificationRequest(notification_id=shown[-1].id, action=wpb.NOTIFICATION_ACTION_ACCEPT)
-    )
-    result = await pending
-    assert result.action == wpb.NOTIFICATION_ACTION_ACCEPT
-    return str(result.notification_id)
-
-
 async def _session(host: RunningHost, provider: str, *, consent: bool = True, agent: str = "agent-1") -> wpb.Session:
-    consent_id = await _accepted_toast(host, provider, agent) if consent else ""
+    consent_id = await answer_toast(host, provider, wpb.NOTIFICATION_ACTION_ACCEPT, agent) if consent else ""
     response = await host.provider(provider).CreateSession(
         ppb.CreateSessionRequest(
             agent_id=agent, title=f"{provider} contact", consent_notification_id=consent_id, anchor_tab=URL_TAB

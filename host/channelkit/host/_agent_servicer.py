@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import grpc
 
 from channelkit.host import _convert as convert
 from channelkit.host._auth import Identity
+from channelkit.host._router import write_within
 from channelkit.host._runtime import HostRuntime
 from channelkit.host.core import events as ev
-from channelkit.sdk.errors import ErrorReason
-from channelkit.sdk.errors import ResourceExhausted
 from channelkit.v1 import agent_service_pb2 as pb
 
 Context = grpc.aio.ServicerContext[Any, Any]
+_WATCH_AGAIN = "this workspace watcher stopped reading and was ended; watch again for a fresh snapshot"
 
 
 class AgentServicer:
@@ -39,20 +38,11 @@ class AgentServicer:
                 occurred_at=convert.timestamp(self.rt.clock.now()),
                 snapshot=self._workspace(identity.name),
             )
-            await self._write(context, snapshot)
+            await write_within(context, snapshot, self._write_timeout, _WATCH_AGAIN)
             while True:
-                await self._write(context, await watcher.next())
+                await write_within(context, await watcher.next(), self._write_timeout, _WATCH_AGAIN)
         finally:
             feed.watchers.discard(watcher)
-
-    async def _write(self, context: Context, event: pb.WorkspaceEvent) -> None:
-        try:
-            await asyncio.wait_for(context.write(event), self._write_timeout)
-        except TimeoutError:
-            raise ResourceExhausted(
-                "this workspace watcher stopped reading and was ended; watch again for a fresh snapshot",
-                reason=ErrorReason.SLOW_CONSUMER,
-            ) from None
 
     async def get_workspace(
         self, identity: Identity, _request: pb.GetWorkspaceRequest, _: Context

@@ -9,6 +9,8 @@ import grpc
 
 from channelkit.host import _convert as convert
 from channelkit.host._auth import Identity
+from channelkit.host._router import slow_consumer
+from channelkit.host._router import write_within
 from channelkit.host._runtime import HostRuntime
 from channelkit.host.core import Session
 from channelkit.host.core import Tab
@@ -24,6 +26,7 @@ from channelkit.v1 import workspace_pb2 as wpb
 
 Context = grpc.aio.ServicerContext[Any, Any]
 SUPPORTED_PROTOCOL_VERSIONS = frozenset({1})
+_RESUME = "this Events stream fell behind and was ended; resume from the last processed seq"
 
 
 def _tab_spec(spec: pb.TabSpec) -> TabSpec:
@@ -88,27 +91,16 @@ class ProviderServicer:
                 try:
                     batch = log.after(cursor)
                 except CursorExpired:
-                    raise self._slow_consumer(identity.name) from None
+                    raise slow_consumer(_RESUME) from None
                 for event in batch:
                     log.check_live(stream)
-                    await self._write(context, event, identity.name)
+                    await write_within(context, event, self._write_timeout, _RESUME)
                     cursor = event.seq
+        except ResourceExhausted as exc:
+            self.rt.record_error(identity.name, exc.message)
+            raise
         finally:
             log.close_stream()
-
-    async def _write(self, context: Context, event: pb.ProviderEvent, provider: str) -> None:
-        try:
-            await asyncio.wait_for(context.write(event), self._write_timeout)
-        except TimeoutError:
-            raise self._slow_consumer(provider) from None
-
-    def _slow_consumer(self, provider: str) -> ResourceExhausted:
-        error = ResourceExhausted(
-            "this Events stream fell behind the retained events and was ended; resume from the last processed seq",
-            reason=ErrorReason.SLOW_CONSUMER,
-        )
-        self.rt.record_error(provider, error.message)
-        return error
 
     # --- sessions -------------------------------------------------------------------------
 

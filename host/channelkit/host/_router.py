@@ -12,6 +12,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections import deque
+from typing import Any
+
+import grpc
+from google.protobuf.message import Message
 
 from channelkit.sdk.errors import Aborted
 from channelkit.sdk.errors import CursorExpired
@@ -20,6 +24,8 @@ from channelkit.sdk.errors import ResourceExhausted
 from channelkit.sdk.errors import Unavailable
 from channelkit.v1 import agent_service_pb2 as agent_pb
 from channelkit.v1 import provider_service_pb2 as provider_pb
+
+StreamContext = grpc.aio.ServicerContext[Any, Any]
 
 
 class _Signal:
@@ -141,11 +147,21 @@ class Watcher:
         return event
 
 
+def slow_consumer(what: str) -> ResourceExhausted:
+    """The SLOW_CONSUMER error ending a stream; ``what`` says how to recover."""
+    return ResourceExhausted(what, reason=ErrorReason.SLOW_CONSUMER)
+
+
 def _slow_watcher() -> ResourceExhausted:
-    return ResourceExhausted(
-        "this workspace watcher fell behind and was ended; watch again for a fresh snapshot",
-        reason=ErrorReason.SLOW_CONSUMER,
-    )
+    return slow_consumer("this workspace watcher fell behind and was ended; watch again for a fresh snapshot")
+
+
+async def write_within(context: StreamContext, message: Message, stall_seconds: float, recovery: str) -> None:
+    """Write one stream message, ending the stream as a slow consumer if the write stalls."""
+    try:
+        await asyncio.wait_for(context.write(message), stall_seconds)
+    except TimeoutError:
+        raise slow_consumer(recovery) from None
 
 
 class AgentFeed:
