@@ -67,8 +67,7 @@ class ProviderServicer:
                 reason=ErrorReason.PROTOCOL_VERSION_UNSUPPORTED,
                 metadata={"offered": ",".join(map(str, offered)), "supported": supported},
             )
-        info = self.core.provider(identity.name)
-        self.core.list_sessions(identity.name)  # refuses a disabled provider
+        info = self.core.enabled_provider(identity.name)
         agents = [wpb.AgentRecord(id=a.id, display_name=a.display_name) for a in self.core.agents_served(info.name)]
         return pb.HelloResponse(
             protocol_version=max(common),
@@ -80,7 +79,7 @@ class ProviderServicer:
 
     async def events(self, identity: Identity, request: pb.EventsRequest, context: Context) -> None:
         """Stream retained events after ``after_seq``, then live ones, until replaced or cut off."""
-        self.core.list_sessions(identity.name)  # refuses a disabled provider
+        self.core.enabled_provider(identity.name)
         log = self.rt.logs[identity.name]
         log.after(request.after_seq)  # CURSOR_EXPIRED before the stream opens
         stream = log.open_stream()

@@ -117,9 +117,10 @@ class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReas
     Code: FAILED_PRECONDITION.
     """
     CURSOR_EXPIRED: _ErrorReason.ValueType  # 45
-    """The `after_seq` cursor is older than the retained events; list the
-    sessions again and resume from `head_seq`. Metadata: `afterSeq`,
-    `oldestSeq`. Code: FAILED_PRECONDITION.
+    """The `after_seq` cursor is older than the retained events, or newer than
+    the log's head (the host restarted); list the sessions again and resume
+    from `head_seq`. Metadata: `afterSeq`, `oldestSeq`, `headSeq`.
+    Code: FAILED_PRECONDITION.
     """
     NOTIFICATION_RESOLVED: _ErrorReason.ValueType  # 46
     """The notification was already answered, timed out or cancelled.
@@ -242,9 +243,10 @@ accepted, unused notification of the same provider.
 Code: FAILED_PRECONDITION.
 """
 CURSOR_EXPIRED: ErrorReason.ValueType  # 45
-"""The `after_seq` cursor is older than the retained events; list the
-sessions again and resume from `head_seq`. Metadata: `afterSeq`,
-`oldestSeq`. Code: FAILED_PRECONDITION.
+"""The `after_seq` cursor is older than the retained events, or newer than
+the log's head (the host restarted); list the sessions again and resume
+from `head_seq`. Metadata: `afterSeq`, `oldestSeq`, `headSeq`.
+Code: FAILED_PRECONDITION.
 """
 NOTIFICATION_RESOLVED: ErrorReason.ValueType  # 46
 """The notification was already answered, timed out or cancelled.

@@ -210,8 +210,9 @@ class ProviderServiceServicer:
         """Streams the caller's events in `seq` order: every retained event after
         `after_seq`, then live ones. A second stream of the same provider replaces
         this one, which ends with ABORTED/STREAM_REPLACED. Errors: CURSOR_EXPIRED
-        when `after_seq` is older than retention, SLOW_CONSUMER when the stream
-        falls behind.
+        when `after_seq` is older than retention or beyond the log's head,
+        SLOW_CONSUMER when the stream falls behind, UNAVAILABLE/SHUTTING_DOWN when
+        the host stops.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

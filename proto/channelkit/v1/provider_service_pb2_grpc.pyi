@@ -66,8 +66,9 @@ class ProviderServiceStub:
     """Streams the caller's events in `seq` order: every retained event after
     `after_seq`, then live ones. A second stream of the same provider replaces
     this one, which ends with ABORTED/STREAM_REPLACED. Errors: CURSOR_EXPIRED
-    when `after_seq` is older than retention, SLOW_CONSUMER when the stream
-    falls behind.
+    when `after_seq` is older than retention or beyond the log's head,
+    SLOW_CONSUMER when the stream falls behind, UNAVAILABLE/SHUTTING_DOWN when
+    the host stops.
     """
     CanCreateSession: _grpc.UnaryUnaryMultiCallable[_provider_service_pb2.CanCreateSessionRequest, _provider_service_pb2.CanCreateSessionResponse]
     """--- Sessions ---------------------------------------------------------------
@@ -200,8 +201,9 @@ class ProviderServiceAsyncStub(ProviderServiceStub):
     """Streams the caller's events in `seq` order: every retained event after
     `after_seq`, then live ones. A second stream of the same provider replaces
     this one, which ends with ABORTED/STREAM_REPLACED. Errors: CURSOR_EXPIRED
-    when `after_seq` is older than retention, SLOW_CONSUMER when the stream
-    falls behind.
+    when `after_seq` is older than retention or beyond the log's head,
+    SLOW_CONSUMER when the stream falls behind, UNAVAILABLE/SHUTTING_DOWN when
+    the host stops.
     """
     CanCreateSession: _aio.UnaryUnaryMultiCallable[_provider_service_pb2.CanCreateSessionRequest, _provider_service_pb2.CanCreateSessionResponse]  # type: ignore[assignment]
     """--- Sessions ---------------------------------------------------------------
@@ -343,8 +345,9 @@ class ProviderServiceServicer(metaclass=_abc_1.ABCMeta):
         """Streams the caller's events in `seq` order: every retained event after
         `after_seq`, then live ones. A second stream of the same provider replaces
         this one, which ends with ABORTED/STREAM_REPLACED. Errors: CURSOR_EXPIRED
-        when `after_seq` is older than retention, SLOW_CONSUMER when the stream
-        falls behind.
+        when `after_seq` is older than retention or beyond the log's head,
+        SLOW_CONSUMER when the stream falls behind, UNAVAILABLE/SHUTTING_DOWN when
+        the host stops.
         """
 
     @_abc_1.abstractmethod

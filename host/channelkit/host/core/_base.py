@@ -161,6 +161,10 @@ class CoreBase:
                 return info.name
         return None
 
+    def enabled_provider(self, provider: str) -> ProviderInfo:
+        """The provider's record; PROVIDER_DISABLED if the configuration disables it."""
+        return self._enabled_provider(provider)
+
     def _enabled_provider(self, provider: str) -> ProviderInfo:
         info = self._providers[provider]
         if not info.enabled:
