@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC
 from typing import Any
 
 import grpc
@@ -268,7 +269,7 @@ class ProviderServicer:
         toast = self.rt.apply(lambda: self.core.notify(identity.name, request.agent_id, spec))
         resolved = await asyncio.shield(self.rt.outcome_of(toast))
         return pb.NotifyEventResponse(
-            notification_id=resolved.id,
+            notification_id=resolved.notification_id,
             action=convert.action(resolved.action),
             reason=convert.reason(resolved.reason),
         )
@@ -346,11 +347,7 @@ class ProviderServicer:
         self, identity: Identity, request: pb.LogAnalyticsEventRequest, _: Context
     ) -> pb.LogAnalyticsEventResponse:
         """Store a custom analytics event."""
-        occurred = (
-            request.occurred_at.ToDatetime(tzinfo=self.rt.clock.now().tzinfo)
-            if request.HasField("occurred_at")
-            else None
-        )
+        occurred = request.occurred_at.ToDatetime(tzinfo=UTC) if request.HasField("occurred_at") else None
         record = self.rt.apply(
             lambda: self.core.log_analytics_event(
                 identity.name,

@@ -89,7 +89,7 @@ class HostRuntime:
         self.idempotency = IdempotencyCache(self.clock, config.limits.idempotency_window_seconds)
         self.rate_limiter = RateLimiter(self.clock, config.limits.rate_limit_per_second, config.limits.rate_limit_burst)
         self.last_errors: dict[str, tuple[str, datetime]] = {}
-        self._outcomes: dict[str, asyncio.Future[Notification]] = {}
+        self._outcomes: dict[str, asyncio.Future[ev.NotificationResolved]] = {}
         self._timers: dict[str, asyncio.TimerHandle] = {}
 
     def apply(self, command: Callable[[], T]) -> T:
@@ -110,7 +110,7 @@ class HostRuntime:
                 event_id = f"e-{uuid.uuid4().hex}"
                 provider_log.append(convert.provider_event(delivery, provider_log.next_seq(), event_id, now))
                 if isinstance(delivery.payload, ev.NotificationResolved):
-                    self._settle(delivery.payload.notification_id)
+                    self._settle(delivery.payload)
             else:
                 feed = self.feeds[delivery.agent_id]
                 feed.seq += 1
@@ -118,7 +118,7 @@ class HostRuntime:
 
     # --- toasts: the NotifyEvent call waits for the outcome the core decides ---------------
 
-    def outcome_of(self, toast: Notification) -> asyncio.Future[Notification]:
+    def outcome_of(self, toast: Notification) -> asyncio.Future[ev.NotificationResolved]:
         """A future that completes when ``toast`` is resolved; arms its display timeout."""
         loop = asyncio.get_running_loop()
         future = self._outcomes.get(toast.id)
@@ -131,14 +131,13 @@ class HostRuntime:
     def _expire(self) -> None:
         self.apply(self.core.expire_due)
 
-    def _settle(self, notification_id: str) -> None:
-        timer = self._timers.pop(notification_id, None)
+    def _settle(self, outcome: ev.NotificationResolved) -> None:
+        timer = self._timers.pop(outcome.notification_id, None)
         if timer is not None:
             timer.cancel()
-        future = self._outcomes.pop(notification_id, None)
-        toast = self.core.resolved_notification(notification_id)
-        if future is not None and not future.done() and toast is not None:
-            future.set_result(toast)
+        future = self._outcomes.pop(outcome.notification_id, None)
+        if future is not None and not future.done():
+            future.set_result(outcome)
 
     # --- status ---------------------------------------------------------------------------
 

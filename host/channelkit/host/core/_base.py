@@ -138,10 +138,6 @@ class CoreBase:
         """The workspace of an authenticated agent."""
         return self._workspaces[agent_id]
 
-    def agent_ids(self) -> list[str]:
-        """Every configured agent id."""
-        return list(self._workspaces)
-
     def session_by_id(self, session_id: str) -> Session:
         """An open session by id, for edges converting a command's result (no ownership check)."""
         return self._sessions[session_id]

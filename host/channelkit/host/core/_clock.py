@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from datetime import UTC
 from datetime import datetime
+from datetime import timedelta
 from typing import Protocol
 
 
@@ -51,6 +52,4 @@ class ManualClock:
 
     def now(self) -> datetime:
         """The start time plus the seconds advanced."""
-        from datetime import timedelta
-
         return self._start + timedelta(seconds=self._offset)

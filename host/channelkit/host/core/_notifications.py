@@ -93,20 +93,6 @@ class NotificationOps(CoreBase):
         check.integer("timeout_seconds", seconds, low=0, high=self.settings.max_notification_timeout)
         return seconds or self.settings.default_notification_timeout
 
-    def pending_notification(self, notification_id: str) -> Notification | None:
-        """The pending toast with this id, if any."""
-        for ws in self._workspaces.values():
-            if notification_id in ws.pending:
-                return ws.pending[notification_id]
-        return None
-
-    def resolved_notification(self, notification_id: str) -> Notification | None:
-        """A recently resolved toast with this id, if still remembered."""
-        for ws in self._workspaces.values():
-            if notification_id in ws.resolved:
-                return ws.resolved[notification_id]
-        return None
-
     def respond_to_notification(self, agent_id: str, notification_id: str, action: int) -> Notification:
         """The agent accepts or rejects a toast of its own workspace."""
         check.identifier("notification_id", notification_id)
@@ -156,11 +142,6 @@ class NotificationOps(CoreBase):
                 self._resolve(ws, toast, NotificationAction.TIMEOUT, NotificationReason.DISPLAY_TIMEOUT)
                 expired.append(toast)
         return expired
-
-    def next_deadline(self) -> float | None:
-        """Monotonic time of the earliest pending toast's timeout, if any."""
-        deadlines = [t.deadline for ws in self._workspaces.values() for t in ws.pending.values()]
-        return min(deadlines, default=None)
 
     def cancel_all_pending(self) -> list[Notification]:
         """End every pending toast because the host stops."""

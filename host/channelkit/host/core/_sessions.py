@@ -207,8 +207,7 @@ class SessionOps(CoreBase):
         """Open a tab in an own session; never changes the focused session (R6)."""
         title, page_type, target = _checked_tab_spec(spec, "tab")
         ws, session = self._own_session(provider, session_id)
-        anchor = not session.tabs
-        tab = self._add_tab(session, title, page_type, target, can_close=spec.can_close and not anchor)
+        tab = self._add_tab(session, title, page_type, target, can_close=spec.can_close)
         if focus:
             session.focused_tab_id = tab.id
         self._session_changed(ws, session)
