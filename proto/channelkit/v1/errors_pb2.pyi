@@ -144,6 +144,12 @@ class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReas
     """An unexpected error; the message carries an incident id that the host's
     log records with the full details. Metadata: `incidentId`. Code: INTERNAL.
     """
+    HOST_UNREACHABLE: _ErrorReason.ValueType  # 62
+    """The host could not be reached (connection refused, reset or timed out).
+    The host never sends this reason: client SDKs set it on the error they
+    raise for transport failures so callers see one vocabulary. Metadata:
+    `grpcCode`. Code: UNAVAILABLE.
+    """
 
 class ErrorReason(_ErrorReason, metaclass=_ErrorReasonEnumTypeWrapper):
     """ErrorReason lists every `google.rpc.ErrorInfo.reason` the host sends.
@@ -269,5 +275,11 @@ Code: UNAVAILABLE.
 INTERNAL_ERROR: ErrorReason.ValueType  # 61
 """An unexpected error; the message carries an incident id that the host's
 log records with the full details. Metadata: `incidentId`. Code: INTERNAL.
+"""
+HOST_UNREACHABLE: ErrorReason.ValueType  # 62
+"""The host could not be reached (connection refused, reset or timed out).
+The host never sends this reason: client SDKs set it on the error they
+raise for transport failures so callers see one vocabulary. Metadata:
+`grpcCode`. Code: UNAVAILABLE.
 """
 Global___ErrorReason: _TypeAlias = ErrorReason  # noqa: Y015

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n channelkit/v1/host_service.proto\x12\rchannelkit.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x16\n\x14ListProvidersRequest\"I\n\x15ListProvidersResponse\x12\x30\n\tproviders\x18\x01 \x03(\x0b\x32\x1d.channelkit.v1.ProviderStatus\"\xa0\x02\n\x0eProviderStatus\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05label\x18\x02 \x01(\t\x12\x0f\n\x07\x63hannel\x18\x03 \x01(\t\x12\x15\n\rchannel_order\x18\x04 \x01(\x05\x12\x35\n\nattachment\x18\x05 \x01(\x0e\x32!.channelkit.v1.ProviderAttachment\x12\x11\n\tconnected\x18\x06 \x01(\x08\x12\x0f\n\x07\x65nabled\x18\x07 \x01(\x08\x12\x12\n\nlast_error\x18\x08 \x01(\t\x12\x31\n\rlast_error_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08head_seq\x18\n \x01(\x04\x12\x15\n\ropen_sessions\x18\x0b \x01(\x05*}\n\x12ProviderAttachment\x12#\n\x1fPROVIDER_ATTACHMENT_UNSPECIFIED\x10\x00\x12\x1e\n\x1aPROVIDER_ATTACHMENT_REMOTE\x10\x01\x12\"\n\x1ePROVIDER_ATTACHMENT_IN_PROCESS\x10\x02\x32n\n\x0bHostService\x12_\n\rListProviders\x12#.channelkit.v1.ListProvidersRequest\x1a$.channelkit.v1.ListProvidersResponse\"\x03\x90\x02\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n channelkit/v1/host_service.proto\x12\rchannelkit.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x16\n\x14ListProvidersRequest\"w\n\x15ListProvidersResponse\x12\x30\n\tproviders\x18\x01 \x03(\x0b\x32\x1d.channelkit.v1.ProviderStatus\x12,\n\x07plugins\x18\x02 \x03(\x0b\x32\x1b.channelkit.v1.PluginStatus\"\xc5\x02\n\x0eProviderStatus\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05label\x18\x02 \x01(\t\x12\x0f\n\x07\x63hannel\x18\x03 \x01(\t\x12\x15\n\rchannel_order\x18\x04 \x01(\x05\x12\x35\n\nattachment\x18\x05 \x01(\x0e\x32!.channelkit.v1.ProviderAttachment\x12\x11\n\tconnected\x18\x06 \x01(\x08\x12\x0f\n\x07\x65nabled\x18\x07 \x01(\x08\x12\x12\n\nlast_error\x18\x08 \x01(\t\x12\x31\n\rlast_error_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08head_seq\x18\n \x01(\x04\x12\x15\n\ropen_sessions\x18\x0b \x01(\x05\x12\x0e\n\x06\x66\x61ults\x18\x0c \x01(\x05\x12\x13\n\x0bquarantined\x18\r \x01(\x08\"\x85\x01\n\x0cPluginStatus\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t\x12\x14\n\x0c\x64istribution\x18\x03 \x01(\t\x12\x0f\n\x07version\x18\x04 \x01(\t\x12\x11\n\tproviders\x18\x05 \x03(\t\x12\r\n\x05\x65rror\x18\x06 \x01(\t\x12\x0f\n\x07\x62locked\x18\x07 \x01(\x08*}\n\x12ProviderAttachment\x12#\n\x1fPROVIDER_ATTACHMENT_UNSPECIFIED\x10\x00\x12\x1e\n\x1aPROVIDER_ATTACHMENT_REMOTE\x10\x01\x12\"\n\x1ePROVIDER_ATTACHMENT_IN_PROCESS\x10\x02\x32n\n\x0bHostService\x12_\n\rListProviders\x12#.channelkit.v1.ListProvidersRequest\x1a$.channelkit.v1.ListProvidersResponse\"\x03\x90\x02\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,14 +34,16 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_HOSTSERVICE'].methods_by_name['ListProviders']._loaded_options = None
   _globals['_HOSTSERVICE'].methods_by_name['ListProviders']._serialized_options = b'\220\002\001'
-  _globals['_PROVIDERATTACHMENT']._serialized_start=474
-  _globals['_PROVIDERATTACHMENT']._serialized_end=599
+  _globals['_PROVIDERATTACHMENT']._serialized_start=693
+  _globals['_PROVIDERATTACHMENT']._serialized_end=818
   _globals['_LISTPROVIDERSREQUEST']._serialized_start=84
   _globals['_LISTPROVIDERSREQUEST']._serialized_end=106
   _globals['_LISTPROVIDERSRESPONSE']._serialized_start=108
-  _globals['_LISTPROVIDERSRESPONSE']._serialized_end=181
-  _globals['_PROVIDERSTATUS']._serialized_start=184
-  _globals['_PROVIDERSTATUS']._serialized_end=472
-  _globals['_HOSTSERVICE']._serialized_start=601
-  _globals['_HOSTSERVICE']._serialized_end=711
+  _globals['_LISTPROVIDERSRESPONSE']._serialized_end=227
+  _globals['_PROVIDERSTATUS']._serialized_start=230
+  _globals['_PROVIDERSTATUS']._serialized_end=555
+  _globals['_PLUGINSTATUS']._serialized_start=558
+  _globals['_PLUGINSTATUS']._serialized_end=691
+  _globals['_HOSTSERVICE']._serialized_start=820
+  _globals['_HOSTSERVICE']._serialized_end=930
 # @@protoc_insertion_point(module_scope)

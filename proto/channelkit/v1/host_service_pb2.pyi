@@ -77,18 +77,26 @@ class ListProvidersResponse(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     PROVIDERS_FIELD_NUMBER: _builtins.int
+    PLUGINS_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def providers(self) -> _containers.RepeatedCompositeFieldContainer[Global___ProviderStatus]:
         """The providers, lowest channel order first, then by name."""
+
+    @_builtins.property
+    def plugins(self) -> _containers.RepeatedCompositeFieldContainer[Global___PluginStatus]:
+        """Every plugin the host found under the `channelkit.providers` entry-point
+        group, in load order, including those that failed to load.
+        """
 
     def __init__(
         self,
         *,
         providers: _abc.Iterable[Global___ProviderStatus] | None = ...,
+        plugins: _abc.Iterable[Global___PluginStatus] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["providers", b"providers"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["plugins", b"plugins", "providers", b"providers"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -111,6 +119,8 @@ class ProviderStatus(_message.Message):
     LAST_ERROR_AT_FIELD_NUMBER: _builtins.int
     HEAD_SEQ_FIELD_NUMBER: _builtins.int
     OPEN_SESSIONS_FIELD_NUMBER: _builtins.int
+    FAULTS_FIELD_NUMBER: _builtins.int
+    QUARANTINED_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     """Unique provider name."""
     label: _builtins.str
@@ -135,6 +145,15 @@ class ProviderStatus(_message.Message):
     """The `seq` of the newest event in the provider's log."""
     open_sessions: _builtins.int
     """Open sessions the provider owns, across all agents."""
+    faults: _builtins.int
+    """Handler faults of an in-process provider since the host started: a
+    handler that raised, exited or ran past its timeout. Always 0 for remote
+    providers, whose faults stay in their own process.
+    """
+    quarantined: _builtins.bool
+    """True when an in-process provider was stopped after repeated faults or a
+    blocked handler; it receives no events until the host restarts.
+    """
     @_builtins.property
     def last_error_at(self) -> _timestamp_pb2.Timestamp:
         """When `last_error` was recorded."""
@@ -153,11 +172,61 @@ class ProviderStatus(_message.Message):
         last_error_at: _timestamp_pb2.Timestamp | None = ...,
         head_seq: _builtins.int = ...,
         open_sessions: _builtins.int = ...,
+        faults: _builtins.int = ...,
+        quarantined: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["last_error_at", b"last_error_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["attachment", b"attachment", "channel", b"channel", "channel_order", b"channel_order", "connected", b"connected", "enabled", b"enabled", "head_seq", b"head_seq", "label", b"label", "last_error", b"last_error", "last_error_at", b"last_error_at", "name", b"name", "open_sessions", b"open_sessions"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attachment", b"attachment", "channel", b"channel", "channel_order", b"channel_order", "connected", b"connected", "enabled", b"enabled", "faults", b"faults", "head_seq", b"head_seq", "label", b"label", "last_error", b"last_error", "last_error_at", b"last_error_at", "name", b"name", "open_sessions", b"open_sessions", "quarantined", b"quarantined"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ProviderStatus: _TypeAlias = ProviderStatus  # noqa: Y015
+
+@_typing.final
+class PluginStatus(_message.Message):
+    """PluginStatus is one entry point of the `channelkit.providers` group."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    VALUE_FIELD_NUMBER: _builtins.int
+    DISTRIBUTION_FIELD_NUMBER: _builtins.int
+    VERSION_FIELD_NUMBER: _builtins.int
+    PROVIDERS_FIELD_NUMBER: _builtins.int
+    ERROR_FIELD_NUMBER: _builtins.int
+    BLOCKED_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """The entry point's name."""
+    value: _builtins.str
+    """The entry point's value, for example "acme_voice.plugin"."""
+    distribution: _builtins.str
+    """The distribution that declares it, for example "acme-voice"."""
+    version: _builtins.str
+    """That distribution's version."""
+    error: _builtins.str
+    """Why the plugin failed to import or register; empty when it loaded."""
+    blocked: _builtins.bool
+    """True when the configuration's `plugins.blocked` list kept it from loading."""
+    @_builtins.property
+    def providers(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The providers the plugin registered, in registration order."""
+
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        value: _builtins.str = ...,
+        distribution: _builtins.str = ...,
+        version: _builtins.str = ...,
+        providers: _abc.Iterable[_builtins.str] | None = ...,
+        error: _builtins.str = ...,
+        blocked: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["blocked", b"blocked", "distribution", b"distribution", "error", b"error", "name", b"name", "providers", b"providers", "value", b"value", "version", b"version"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PluginStatus: _TypeAlias = PluginStatus  # noqa: Y015

@@ -1,26 +1,78 @@
-"""channelkit.sdk — what provider authors and agent clients program against.
+"""channelkit.sdk — what provider authors program against.
 
-The SDK speaks plain Python: enumerations and exceptions here, pydantic models
-and the provider runtime as they arrive. Generated protobuf types never appear
-in this public surface.
+A provider is one :class:`Provider` subclass. Register it from a plugin module
+with :data:`hookimpl`::
+
+    from channelkit.sdk import Provider, hookimpl
+
+    class EchoChat(Provider):
+        name = "echo-chat"
+        channel = "chat"
+
+    @hookimpl
+    def channelkit_register_providers(registry):
+        registry.add(EchoChat)
+
+and declare the module under the ``channelkit.providers`` entry-point group.
+The host runs it in-process; ``channelkit-provider run`` runs the same class
+out of process. It talks to the host through :class:`Host`, receives the
+models in :mod:`channelkit.sdk.events`, and catches the exceptions in
+:mod:`channelkit.sdk.errors`. :mod:`channelkit.sdk.testing` tests it without a
+server. Generated protobuf types never appear in this API.
 """
 
 from __future__ import annotations
 
+from channelkit.sdk import events
 from channelkit.sdk._enums import NotificationAction
 from channelkit.sdk._enums import NotificationReason
 from channelkit.sdk._enums import PageType
 from channelkit.sdk._enums import PanelMode
+from channelkit.sdk._markers import ENTRY_POINT_GROUP
+from channelkit.sdk._markers import hookimpl
 from channelkit.sdk.errors import ChannelkitError
 from channelkit.sdk.errors import ErrorCode
 from channelkit.sdk.errors import ErrorReason
+from channelkit.sdk.host import Host
+from channelkit.sdk.models import AgentRecord
+from channelkit.sdk.models import AttentionResult
+from channelkit.sdk.models import Availability
+from channelkit.sdk.models import HostInfo
+from channelkit.sdk.models import HostLimits
+from channelkit.sdk.models import NotificationField
+from channelkit.sdk.models import NotificationOutcome
+from channelkit.sdk.models import ProviderRecord
+from channelkit.sdk.models import Session
+from channelkit.sdk.models import Tab
+from channelkit.sdk.models import TabSpec
+from channelkit.sdk.provider import Provider
+from channelkit.sdk.registry import ProviderRegistry
+from channelkit.sdk.registry import RegistrationError
 
 __all__ = [
+    "ENTRY_POINT_GROUP",
+    "AgentRecord",
+    "AttentionResult",
+    "Availability",
     "ChannelkitError",
     "ErrorCode",
     "ErrorReason",
+    "Host",
+    "HostInfo",
+    "HostLimits",
     "NotificationAction",
+    "NotificationField",
+    "NotificationOutcome",
     "NotificationReason",
     "PageType",
     "PanelMode",
+    "Provider",
+    "ProviderRecord",
+    "ProviderRegistry",
+    "RegistrationError",
+    "Session",
+    "Tab",
+    "TabSpec",
+    "events",
+    "hookimpl",
 ]

@@ -69,6 +69,7 @@ class ErrorReason(StrEnum):
     PROVIDER_DISABLED = "PROVIDER_DISABLED"
     SHUTTING_DOWN = "SHUTTING_DOWN"
     INTERNAL_ERROR = "INTERNAL_ERROR"
+    HOST_UNREACHABLE = "HOST_UNREACHABLE"
 
 
 class ChannelkitError(Exception):
@@ -215,3 +216,44 @@ class Internal(ChannelkitError):
 
     code = ErrorCode.INTERNAL
     default_reason = ErrorReason.INTERNAL_ERROR
+
+
+_BY_REASON: dict[ErrorReason, type[ChannelkitError]] = {
+    ErrorReason.AGENT_NOT_FOUND: AgentNotFound,
+    ErrorReason.SESSION_NOT_FOUND: SessionNotFound,
+    ErrorReason.TAB_NOT_FOUND: TabNotFound,
+    ErrorReason.NOTIFICATION_NOT_FOUND: NotificationNotFound,
+    ErrorReason.SESSION_LIMIT_REACHED: LimitReached,
+    ErrorReason.TAB_LIMIT_REACHED: LimitReached,
+    ErrorReason.RATE_LIMITED: RateLimited,
+    ErrorReason.NOT_ACTIVE_PROVIDER: NotActiveProvider,
+    ErrorReason.CONSENT_REQUIRED: ConsentRequired,
+    ErrorReason.CURSOR_EXPIRED: CursorExpired,
+}
+
+_BY_CODE: dict[ErrorCode, type[ChannelkitError]] = {
+    ErrorCode.INVALID_ARGUMENT: InvalidArgument,
+    ErrorCode.NOT_FOUND: NotFound,
+    ErrorCode.PERMISSION_DENIED: PermissionDenied,
+    ErrorCode.UNAUTHENTICATED: Unauthenticated,
+    ErrorCode.RESOURCE_EXHAUSTED: ResourceExhausted,
+    ErrorCode.FAILED_PRECONDITION: FailedPrecondition,
+    ErrorCode.ABORTED: Aborted,
+    ErrorCode.UNAVAILABLE: Unavailable,
+    ErrorCode.INTERNAL: Internal,
+}
+
+
+def error_class(code: ErrorCode, reason: ErrorReason | None) -> type[ChannelkitError]:
+    """The most specific exception class for a status code and ``ErrorInfo`` reason.
+
+    The reason decides when it names a specific class whose code agrees;
+    otherwise the code does, and a code outside the table becomes
+    :class:`Unavailable` (transport trouble) or :class:`Internal`.
+    """
+    by_reason = _BY_REASON.get(reason) if reason is not None else None
+    if by_reason is not None and by_reason.code == code:
+        return by_reason
+    if code in _BY_CODE:
+        return _BY_CODE[code]
+    return Unavailable if code in (ErrorCode.DEADLINE_EXCEEDED, ErrorCode.CANCELLED) else Internal

@@ -1,0 +1,97 @@
+"""The events a provider receives, one class per kind.
+
+Each event carries where it stands in the provider's ordered stream (``seq``,
+gap-free per provider), a unique ``event_id``, the agent whose workspace it
+comes from, when it happened and the correlation id of the session or toast
+concerned. The host sends a provider only events of its own sessions and
+toasts, and the presence and panel changes of the agents it serves.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from channelkit.sdk._enums import NotificationAction
+from channelkit.sdk._enums import NotificationReason
+from channelkit.sdk._enums import PanelMode
+from channelkit.sdk.models import Model
+
+__all__ = [
+    "ClickToAct",
+    "Event",
+    "NotificationResolved",
+    "PanelChanged",
+    "PresenceChanged",
+    "SessionClosed",
+    "SessionFocusChanged",
+    "TabClosed",
+    "TabFocused",
+]
+
+
+class Event(Model):
+    """Fields every event has."""
+
+    seq: int
+    event_id: str
+    agent_id: str
+    occurred_at: datetime
+    correlation_id: str = ""
+
+
+class SessionFocusChanged(Event):
+    """One of the provider's sessions gained (``focused``) or lost focus."""
+
+    session_id: str
+    focused: bool
+
+
+class SessionClosed(Event):
+    """The agent closed one of the provider's sessions."""
+
+    session_id: str
+
+
+class TabFocused(Event):
+    """The agent focused one of the provider's tabs."""
+
+    session_id: str
+    tab_id: str
+
+
+class TabClosed(Event):
+    """The agent closed one of the provider's tabs."""
+
+    session_id: str
+    tab_id: str
+
+
+class NotificationResolved(Event):
+    """One of the provider's toasts ended (also answered to ``notify_event`` itself)."""
+
+    notification_id: str
+    action: NotificationAction
+    reason: NotificationReason
+    cancellation_token: str = ""
+
+
+class ClickToAct(Event):
+    """The agent clicked a click-to-act value (for example a phone number) and this provider was chosen."""
+
+    value: str
+    name: str = ""
+    format: str = ""
+    entity_name: str = ""
+
+
+class PresenceChanged(Event):
+    """The presence of an agent the provider serves changed."""
+
+    presence: str
+
+
+class PanelChanged(Event):
+    """The panel mode or width of an agent the provider serves changed."""
+
+    mode: PanelMode
+    width: int

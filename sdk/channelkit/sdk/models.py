@@ -1,0 +1,195 @@
+"""The SDK's data: what a provider reads from the host and what it asks for.
+
+Every model is a frozen pydantic model that forbids unknown fields, so a typo
+in a keyword fails at once instead of being ignored. Models mirror the
+``channelkit.v1`` contract field for field; the generated protobuf types never
+appear in this API.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel
+from pydantic import ConfigDict
+from pydantic import Field
+
+from channelkit.sdk._enums import NotificationAction
+from channelkit.sdk._enums import NotificationReason
+from channelkit.sdk._enums import PageType
+from channelkit.sdk._enums import PanelMode
+
+__all__ = [
+    "AgentRecord",
+    "AttentionResult",
+    "Availability",
+    "HostInfo",
+    "HostLimits",
+    "NotificationField",
+    "NotificationOutcome",
+    "PanelMode",
+    "ProviderRecord",
+    "Session",
+    "SessionRequest",
+    "Tab",
+    "TabSpec",
+    "ToastRequest",
+]
+
+Text = Annotated[str, Field(max_length=4096)]
+
+
+class Model(BaseModel):
+    """Base of every SDK model: immutable, unknown fields rejected."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# --- what the host reports ------------------------------------------------------------------------
+
+
+class Tab(Model):
+    """A tab of a session."""
+
+    id: str
+    session_id: str
+    title: str
+    page_type: PageType
+    target: str = ""
+    can_close: bool = True
+    focused: bool = False
+    anchor: bool = False
+
+
+class Session(Model):
+    """A session the provider owns, as the host sees it now."""
+
+    id: str
+    owner_provider: str
+    agent_id: str
+    title: str
+    created_at: datetime
+    tabs: tuple[Tab, ...] = ()
+    focused_tab_id: str = ""
+    focused: bool = False
+    attention: bool = False
+    unread_count: int = 0
+    kpi_breach: bool = False
+    kpi_breach_details: str = ""
+    context: dict[str, str] = Field(default_factory=dict)
+    correlation_id: str = ""
+    provider_session_id: str = ""
+
+
+class NotificationOutcome(Model):
+    """How a toast ended: the answer to ``Host.notify_event``."""
+
+    notification_id: str
+    action: NotificationAction
+    reason: NotificationReason
+
+    @property
+    def accepted(self) -> bool:
+        """True when the agent (or auto-accept) accepted the toast."""
+        return self.action is NotificationAction.ACCEPT
+
+
+class AttentionResult(Model):
+    """What ``Host.request_focus_session`` did."""
+
+    already_focused: bool
+    alerted: bool
+    unread_count: int
+
+
+class Availability(Model):
+    """Whether a session or tab could be created now, with the count and the limit."""
+
+    allowed: bool
+    count: int
+    limit: int
+
+
+class AgentRecord(Model):
+    """An agent the provider serves."""
+
+    id: str
+    display_name: str = ""
+
+
+class ProviderRecord(Model):
+    """The provider as the host configured it."""
+
+    name: str
+    label: str
+    channel: str
+    channel_order: int
+    enabled: bool
+    click_to_act: bool
+    agents: tuple[str, ...] = ()
+    parameters: dict[str, str] = Field(default_factory=dict)
+
+
+class HostLimits(Model):
+    """The limits the host enforces (sent in the handshake)."""
+
+    max_sessions: int
+    max_tabs: int
+    attention_cooldown_ms: int
+    rate_limit_per_second: float
+    rate_limit_burst: int
+    event_retention: int
+    max_message_bytes: int
+
+
+class HostInfo(Model):
+    """What the lifecycle hooks learn about the host."""
+
+    address: str
+    providers: tuple[str, ...]
+
+
+# --- what a provider asks for ---------------------------------------------------------------------
+
+
+class TabSpec(Model):
+    """A tab to open: a URL (``page_type=URL``) or a page the client knows (``CUSTOM``)."""
+
+    title: Annotated[str, Field(min_length=1, max_length=200)]
+    page_type: PageType = PageType.URL
+    target: Text = ""
+    can_close: bool = True
+
+
+class SessionRequest(Model):
+    """Everything ``Host.create_session`` sends."""
+
+    agent_id: str
+    title: Annotated[str, Field(max_length=200)] = ""
+    context: dict[str, str] = Field(default_factory=dict)
+    correlation_id: str = ""
+    provider_session_id: str = ""
+    consent_notification_id: str = ""
+    anchor_tab: TabSpec | None = None
+
+
+class NotificationField(Model):
+    """One header/value line of a toast."""
+
+    header: Annotated[str, Field(max_length=100)]
+    value: Annotated[str, Field(max_length=500)]
+
+
+class ToastRequest(Model):
+    """Everything ``Host.notify_event`` sends."""
+
+    agent_id: str
+    title: Annotated[str, Field(min_length=1, max_length=200)]
+    fields: tuple[NotificationField, ...] = ()
+    timeout_seconds: Annotated[int, Field(ge=0, le=500)] = 0
+    accept_label: str = ""
+    reject_label: str = ""
+    hide_reject: bool = False
+    cancellation_token: str = ""
+    correlation_id: str = ""
