@@ -51,6 +51,8 @@ def make_config(**overrides: Any) -> tuple[HostConfig, Secrets]:
             for n, c, o, ctc in PROVIDERS
         ],
         "limits": {"attention_cooldown_seconds": 0.0, "rate_limit_per_second": 10_000, "rate_limit_burst": 10_000},
+        # Installed plugins (the test fixtures, the reference providers) load only where a test asks.
+        "plugins": {"autoload": False},
     }
     for section, values in overrides.items():
         if isinstance(values, dict):

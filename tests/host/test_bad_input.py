@@ -12,7 +12,7 @@ from google.protobuf import message_factory
 from google.protobuf.message import DecodeError
 from google.protobuf.message import Message
 
-from channelkit.host.server import SERVICES
+from channelkit.host._app import SERVICES
 from channelkit.v1 import agent_service_pb2 as apb
 from channelkit.v1 import provider_service_pb2 as ppb
 from channelkit.v1 import workspace_pb2 as wpb

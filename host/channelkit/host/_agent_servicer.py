@@ -14,6 +14,7 @@ from channelkit.host.core import events as ev
 from channelkit.v1 import agent_service_pb2 as pb
 
 Context = grpc.aio.ServicerContext[Any, Any]
+Ctx = Context | None  # None when an in-process provider calls without a transport
 _WATCH_AGAIN = "this workspace watcher stopped reading and was ended; watch again for a fresh snapshot"
 
 
@@ -45,49 +46,43 @@ class AgentServicer:
             feed.watchers.discard(watcher)
 
     async def get_workspace(
-        self, identity: Identity, _request: pb.GetWorkspaceRequest, _: Context
+        self, identity: Identity, _request: pb.GetWorkspaceRequest, _: Ctx
     ) -> pb.GetWorkspaceResponse:
         """The whole workspace."""
         return pb.GetWorkspaceResponse(workspace=self._workspace(identity.name), seq=self.rt.feeds[identity.name].seq)
 
     async def switch_session(
-        self, identity: Identity, request: pb.SwitchSessionRequest, _: Context
+        self, identity: Identity, request: pb.SwitchSessionRequest, _: Ctx
     ) -> pb.SwitchSessionResponse:
         """Focus a session."""
         session = self.rt.apply(lambda: self.core.switch_session(identity.name, request.session_id))
         return pb.SwitchSessionResponse(session=convert.session_in(self.core.workspace(identity.name), session))
 
     async def close_session(
-        self, identity: Identity, request: pb.CloseSessionRequest, _: Context
+        self, identity: Identity, request: pb.CloseSessionRequest, _: Ctx
     ) -> pb.CloseSessionResponse:
         """Close a session."""
         focused = self.rt.apply(lambda: self.core.close_session(identity.name, request.session_id))
         return pb.CloseSessionResponse(focused_session_id=focused)
 
-    async def focus_tab(
-        self, identity: Identity, request: pb.AgentFocusTabRequest, _: Context
-    ) -> pb.AgentFocusTabResponse:
+    async def focus_tab(self, identity: Identity, request: pb.AgentFocusTabRequest, _: Ctx) -> pb.AgentFocusTabResponse:
         """Focus a tab within its session."""
         tab = self.rt.apply(lambda: self.core.agent_focus_tab(identity.name, request.tab_id))
         return pb.AgentFocusTabResponse(tab=convert.tab(tab, tab.id))
 
-    async def close_tab(
-        self, identity: Identity, request: pb.AgentCloseTabRequest, _: Context
-    ) -> pb.AgentCloseTabResponse:
+    async def close_tab(self, identity: Identity, request: pb.AgentCloseTabRequest, _: Ctx) -> pb.AgentCloseTabResponse:
         """Close a tab."""
         self.rt.apply(lambda: self.core.agent_close_tab(identity.name, request.tab_id))
         return pb.AgentCloseTabResponse()
 
     async def respond_to_notification(
-        self, identity: Identity, request: pb.RespondToNotificationRequest, _: Context
+        self, identity: Identity, request: pb.RespondToNotificationRequest, _: Ctx
     ) -> pb.RespondToNotificationResponse:
         """Accept or reject a toast."""
         self.rt.apply(lambda: self.core.respond_to_notification(identity.name, request.notification_id, request.action))
         return pb.RespondToNotificationResponse()
 
-    async def click_to_act(
-        self, identity: Identity, request: pb.ClickToActRequest, _: Context
-    ) -> pb.ClickToActResponse:
+    async def click_to_act(self, identity: Identity, request: pb.ClickToActRequest, _: Ctx) -> pb.ClickToActResponse:
         """Send a click to exactly one provider."""
         c = request.click
         click = ev.ClickToAct(value=c.value, name=c.name, format=c.format, entity_name=c.entity_name)
@@ -95,21 +90,21 @@ class AgentServicer:
         return pb.ClickToActResponse(provider=provider)
 
     async def set_presence(
-        self, identity: Identity, request: pb.AgentSetPresenceRequest, _: Context
+        self, identity: Identity, request: pb.AgentSetPresenceRequest, _: Ctx
     ) -> pb.AgentSetPresenceResponse:
         """Set presence."""
         presence = self.rt.apply(lambda: self.core.set_presence(identity.name, request.presence))
         return pb.AgentSetPresenceResponse(presence=presence)
 
     async def set_panel_mode(
-        self, identity: Identity, request: pb.AgentSetPanelModeRequest, _: Context
+        self, identity: Identity, request: pb.AgentSetPanelModeRequest, _: Ctx
     ) -> pb.AgentSetPanelModeResponse:
         """Set the panel mode."""
         mode = self.rt.apply(lambda: self.core.set_panel_mode(identity.name, request.mode))
         return pb.AgentSetPanelModeResponse(mode=convert.panel_mode(mode))
 
     async def set_panel_width(
-        self, identity: Identity, request: pb.AgentSetPanelWidthRequest, _: Context
+        self, identity: Identity, request: pb.AgentSetPanelWidthRequest, _: Ctx
     ) -> pb.AgentSetPanelWidthResponse:
         """Set the panel width."""
         width = self.rt.apply(lambda: self.core.set_panel_width(identity.name, request.width))

@@ -1,46 +1,68 @@
-"""HostService: what an operator needs to know about the providers."""
+"""HostService: what an operator needs to know about the providers and plugins."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import grpc
 
 from channelkit.host import _convert as convert
 from channelkit.host._auth import Identity
+from channelkit.host._plugin_loader import PluginStatus
 from channelkit.host._runtime import HostRuntime
+from channelkit.host.core import ProviderInfo
 from channelkit.v1 import host_service_pb2 as pb
 
 Context = grpc.aio.ServicerContext[Any, Any]
+Ctx = Context | None  # None when called in memory
+FaultStatus = Callable[[str], tuple[int, bool] | None]
 
 
 class HostServicer:
     """One method per HostService RPC."""
 
-    def __init__(self, runtime: HostRuntime) -> None:
+    def __init__(self, runtime: HostRuntime, plugins: list[PluginStatus], faults: FaultStatus) -> None:
         self.rt = runtime
+        self._plugins = plugins
+        self._faults = faults
 
     async def list_providers(
-        self, _identity: Identity, _request: pb.ListProvidersRequest, _: Context
+        self, _identity: Identity, _request: pb.ListProvidersRequest, _: Ctx
     ) -> pb.ListProvidersResponse:
-        """Every configured provider with its status, lowest channel order first."""
-        statuses = []
-        for info in self.rt.core.providers():
-            log = self.rt.logs[info.name]
-            error, error_at = self.rt.last_errors.get(info.name, ("", None))
-            statuses.append(
-                pb.ProviderStatus(
-                    name=info.name,
-                    label=info.label,
-                    channel=info.channel,
-                    channel_order=info.channel_order,
-                    attachment=pb.PROVIDER_ATTACHMENT_REMOTE if info.remote else pb.PROVIDER_ATTACHMENT_IN_PROCESS,
-                    connected=log.connected,
-                    enabled=info.enabled,
-                    last_error=error,
-                    last_error_at=convert.timestamp(error_at) if error_at else None,
-                    head_seq=log.head_seq,
-                    open_sessions=self.rt.core.open_sessions_of(info.name),
+        """Every configured provider with its status, lowest channel order first, then the plugins."""
+        return pb.ListProvidersResponse(
+            providers=[self._status(info) for info in self.rt.core.providers()],
+            plugins=[
+                pb.PluginStatus(
+                    name=p.name,
+                    value=p.value,
+                    distribution=p.distribution,
+                    version=p.version,
+                    providers=p.providers,
+                    error=p.error,
+                    blocked=p.blocked,
                 )
-            )
-        return pb.ListProvidersResponse(providers=statuses)
+                for p in self._plugins
+            ],
+        )
+
+    def _status(self, info: ProviderInfo) -> pb.ProviderStatus:
+        log = self.rt.logs[info.name]
+        error, error_at = self.rt.last_errors.get(info.name, ("", None))
+        faults, quarantined = self._faults(info.name) or (0, False)
+        return pb.ProviderStatus(
+            name=info.name,
+            label=info.label,
+            channel=info.channel,
+            channel_order=info.channel_order,
+            attachment=pb.PROVIDER_ATTACHMENT_REMOTE if info.remote else pb.PROVIDER_ATTACHMENT_IN_PROCESS,
+            connected=log.connected,
+            enabled=info.enabled,
+            last_error=error,
+            last_error_at=convert.timestamp(error_at) if error_at else None,
+            head_seq=log.head_seq,
+            open_sessions=self.rt.core.open_sessions_of(info.name),
+            faults=faults,
+            quarantined=quarantined,
+        )

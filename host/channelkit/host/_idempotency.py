@@ -86,16 +86,20 @@ class IdempotencyCache:
         now: float,
         call: Callable[[], Awaitable[M]],
     ) -> M:
-        future: asyncio.Future[Message] = asyncio.get_running_loop().create_future()
-        entries[request_id] = _Entry(method, print_, now + self._window, future)
+        # The call runs as its own task: a caller that goes away (a dropped
+        # connection, a cancelled in-process handler) does not cancel an
+        # operation a retry with the same request_id will ask for again.
+        task: asyncio.Task[Message] = asyncio.ensure_future(call())
+        entries[request_id] = _Entry(method, print_, now + self._window, task)
         while len(entries) > self._capacity:
             entries.popitem(last=False)
-        try:
-            result = await call()
-        except BaseException as exc:
-            entries.pop(request_id, None)
-            future.set_exception(exc)
-            future.exception()  # retrieved here: only retries that share the call re-raise it
-            raise
-        future.set_result(result)
-        return result
+        task.add_done_callback(lambda done: self._forget_failure(entries, request_id, done))
+        return cast(M, await asyncio.shield(task))
+
+    @staticmethod
+    def _forget_failure(entries: OrderedDict[str, _Entry], request_id: str, done: asyncio.Task[Message]) -> None:
+        """Drop a failed call's entry: it changed nothing, so the same request_id may run again."""
+        if done.cancelled() or done.exception() is not None:
+            entry = entries.get(request_id)
+            if entry is not None and entry.result is done:
+                del entries[request_id]

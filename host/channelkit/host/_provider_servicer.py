@@ -26,6 +26,7 @@ from channelkit.v1 import provider_service_pb2 as pb
 from channelkit.v1 import workspace_pb2 as wpb
 
 Context = grpc.aio.ServicerContext[Any, Any]
+Ctx = Context | None  # None when an in-process provider calls without a transport
 SUPPORTED_PROTOCOL_VERSIONS = frozenset({1})
 _RESUME = "this Events stream fell behind and was ended; resume from the last processed seq"
 
@@ -54,7 +55,7 @@ class ProviderServicer:
 
     # --- handshake and events ------------------------------------------------------------
 
-    async def hello(self, identity: Identity, request: pb.HelloRequest, _: Context) -> pb.HelloResponse:
+    async def hello(self, identity: Identity, request: pb.HelloRequest, _: Ctx) -> pb.HelloResponse:
         """Negotiate the protocol version and describe the caller's world."""
         offered = list(request.protocol_versions)
         if not offered:
@@ -105,7 +106,7 @@ class ProviderServicer:
     # --- sessions -------------------------------------------------------------------------
 
     async def can_create_session(
-        self, identity: Identity, request: pb.CanCreateSessionRequest, _: Context
+        self, identity: Identity, request: pb.CanCreateSessionRequest, _: Ctx
     ) -> pb.CanCreateSessionResponse:
         """Whether a session could be created now."""
         allowed, count = self.core.can_create_session(identity.name, request.agent_id)
@@ -114,7 +115,7 @@ class ProviderServicer:
         )
 
     async def create_session(
-        self, identity: Identity, request: pb.CreateSessionRequest, _: Context
+        self, identity: Identity, request: pb.CreateSessionRequest, _: Ctx
     ) -> pb.CreateSessionResponse:
         """Create a session owned by the caller."""
         anchor = _tab_spec(request.anchor_tab) if request.HasField("anchor_tab") else None
@@ -135,19 +136,19 @@ class ProviderServicer:
     def _session(self, session: Session) -> wpb.Session:
         return convert.session_in(self.core.workspace(session.agent_id), session)
 
-    async def get_session(self, identity: Identity, request: pb.GetSessionRequest, _: Context) -> pb.GetSessionResponse:
+    async def get_session(self, identity: Identity, request: pb.GetSessionRequest, _: Ctx) -> pb.GetSessionResponse:
         """One of the caller's sessions."""
         return pb.GetSessionResponse(session=self._session(self.core.get_session(identity.name, request.session_id)))
 
     async def get_focused_session(
-        self, identity: Identity, request: pb.GetFocusedSessionRequest, _: Context
+        self, identity: Identity, request: pb.GetFocusedSessionRequest, _: Ctx
     ) -> pb.GetFocusedSessionResponse:
         """The focused session if the caller owns it."""
         session = self.core.get_focused_session(identity.name, request.agent_id)
         return pb.GetFocusedSessionResponse(session=self._session(session) if session else None)
 
     async def list_sessions(
-        self, identity: Identity, request: pb.ListSessionsRequest, _: Context
+        self, identity: Identity, request: pb.ListSessionsRequest, _: Ctx
     ) -> pb.ListSessionsResponse:
         """The caller's open sessions and its log head."""
         sessions = self.core.list_sessions(identity.name, request.agent_id)
@@ -156,14 +157,14 @@ class ProviderServicer:
         )
 
     async def set_session_title(
-        self, identity: Identity, request: pb.SetSessionTitleRequest, _: Context
+        self, identity: Identity, request: pb.SetSessionTitleRequest, _: Ctx
     ) -> pb.SetSessionTitleResponse:
         """Retitle an own session."""
         session = self.rt.apply(lambda: self.core.set_session_title(identity.name, request.session_id, request.title))
         return pb.SetSessionTitleResponse(session=self._session(session))
 
     async def update_session_context(
-        self, identity: Identity, request: pb.UpdateSessionContextRequest, _: Context
+        self, identity: Identity, request: pb.UpdateSessionContextRequest, _: Ctx
     ) -> pb.UpdateSessionContextResponse:
         """Change an own session's context bag."""
         context = self.rt.apply(
@@ -174,7 +175,7 @@ class ProviderServicer:
         return pb.UpdateSessionContextResponse(context=context)
 
     async def request_focus_session(
-        self, identity: Identity, request: pb.RequestFocusSessionRequest, _: Context
+        self, identity: Identity, request: pb.RequestFocusSessionRequest, _: Ctx
     ) -> pb.RequestFocusSessionResponse:
         """Ask for attention without moving focus."""
         result = self.rt.apply(
@@ -185,7 +186,7 @@ class ProviderServicer:
         )
 
     async def notify_kpi_breach(
-        self, identity: Identity, request: pb.NotifyKpiBreachRequest, _: Context
+        self, identity: Identity, request: pb.NotifyKpiBreachRequest, _: Ctx
     ) -> pb.NotifyKpiBreachResponse:
         """Flag or clear a KPI breach."""
         flagged = self.rt.apply(
@@ -198,13 +199,13 @@ class ProviderServicer:
     # --- tabs ---------------------------------------------------------------------------------
 
     async def can_create_tab(
-        self, identity: Identity, request: pb.CanCreateTabRequest, _: Context
+        self, identity: Identity, request: pb.CanCreateTabRequest, _: Ctx
     ) -> pb.CanCreateTabResponse:
         """Whether a tab could be opened now."""
         allowed, count = self.core.can_create_tab(identity.name, request.session_id)
         return pb.CanCreateTabResponse(allowed=allowed, open_tabs=count, max_tabs=self.core.settings.max_tabs)
 
-    async def create_tab(self, identity: Identity, request: pb.CreateTabRequest, _: Context) -> pb.CreateTabResponse:
+    async def create_tab(self, identity: Identity, request: pb.CreateTabRequest, _: Ctx) -> pb.CreateTabResponse:
         """Open a tab in an own session."""
         if not request.HasField("tab"):
             raise check.invalid("tab", "is required")
@@ -216,45 +217,41 @@ class ProviderServicer:
     def _tab(self, tab: Tab) -> wpb.Tab:
         return convert.tab(tab, self.core.session_by_id(tab.session_id).focused_tab_id)
 
-    async def list_tabs(self, identity: Identity, request: pb.ListTabsRequest, _: Context) -> pb.ListTabsResponse:
+    async def list_tabs(self, identity: Identity, request: pb.ListTabsRequest, _: Ctx) -> pb.ListTabsResponse:
         """The tabs of an own session."""
         session = self.core.get_session(identity.name, request.session_id)
         return pb.ListTabsResponse(tabs=[convert.tab(t, session.focused_tab_id) for t in session.tabs.values()])
 
     async def get_focused_tab(
-        self, identity: Identity, request: pb.GetFocusedTabRequest, _: Context
+        self, identity: Identity, request: pb.GetFocusedTabRequest, _: Ctx
     ) -> pb.GetFocusedTabResponse:
         """The focused tab if the caller owns the focused session."""
         tab = self.core.get_focused_tab(identity.name, request.agent_id)
         return pb.GetFocusedTabResponse(tab=convert.tab(tab, tab.id) if tab else None)
 
-    async def focus_tab(self, identity: Identity, request: pb.FocusTabRequest, _: Context) -> pb.FocusTabResponse:
+    async def focus_tab(self, identity: Identity, request: pb.FocusTabRequest, _: Ctx) -> pb.FocusTabResponse:
         """Focus an own tab within its session."""
         tab = self.rt.apply(lambda: self.core.focus_tab(identity.name, request.tab_id))
         return pb.FocusTabResponse(tab=self._tab(tab))
 
-    async def refresh_tab(self, identity: Identity, request: pb.RefreshTabRequest, _: Context) -> pb.RefreshTabResponse:
+    async def refresh_tab(self, identity: Identity, request: pb.RefreshTabRequest, _: Ctx) -> pb.RefreshTabResponse:
         """Ask the agent's client to reload an own tab."""
         self.rt.apply(lambda: self.core.refresh_tab(identity.name, request.tab_id))
         return pb.RefreshTabResponse()
 
-    async def set_tab_title(
-        self, identity: Identity, request: pb.SetTabTitleRequest, _: Context
-    ) -> pb.SetTabTitleResponse:
+    async def set_tab_title(self, identity: Identity, request: pb.SetTabTitleRequest, _: Ctx) -> pb.SetTabTitleResponse:
         """Retitle an own tab."""
         tab = self.rt.apply(lambda: self.core.set_tab_title(identity.name, request.tab_id, request.title))
         return pb.SetTabTitleResponse(tab=self._tab(tab))
 
-    async def close_tab(self, identity: Identity, request: pb.CloseTabRequest, _: Context) -> pb.CloseTabResponse:
+    async def close_tab(self, identity: Identity, request: pb.CloseTabRequest, _: Ctx) -> pb.CloseTabResponse:
         """Close an own tab."""
         self.rt.apply(lambda: self.core.close_tab(identity.name, request.tab_id))
         return pb.CloseTabResponse()
 
     # --- notifications ----------------------------------------------------------------------
 
-    async def notify_event(
-        self, identity: Identity, request: pb.NotifyEventRequest, _: Context
-    ) -> pb.NotifyEventResponse:
+    async def notify_event(self, identity: Identity, request: pb.NotifyEventRequest, _: Ctx) -> pb.NotifyEventResponse:
         """Offer a toast and wait for its outcome."""
         spec = ToastSpec(
             title=request.title,
@@ -274,59 +271,53 @@ class ProviderServicer:
             reason=convert.reason(resolved.reason),
         )
 
-    async def cancel_event(
-        self, identity: Identity, request: pb.CancelEventRequest, _: Context
-    ) -> pb.CancelEventResponse:
+    async def cancel_event(self, identity: Identity, request: pb.CancelEventRequest, _: Ctx) -> pb.CancelEventResponse:
         """Cancel an own pending toast."""
         toast = self.rt.apply(lambda: self.core.cancel_notification(identity.name, request.cancellation_token))
         return pb.CancelEventResponse(notification_id=toast.id)
 
     # --- presence, click-to-act, panel ---------------------------------------------------------
 
-    async def set_presence(
-        self, identity: Identity, request: pb.SetPresenceRequest, _: Context
-    ) -> pb.SetPresenceResponse:
+    async def set_presence(self, identity: Identity, request: pb.SetPresenceRequest, _: Ctx) -> pb.SetPresenceResponse:
         """Set the agent's presence."""
         presence = self.rt.apply(
             lambda: self.core.set_presence(request.agent_id, request.presence, provider=identity.name)
         )
         return pb.SetPresenceResponse(presence=presence)
 
-    async def get_presence(
-        self, identity: Identity, request: pb.GetPresenceRequest, _: Context
-    ) -> pb.GetPresenceResponse:
+    async def get_presence(self, identity: Identity, request: pb.GetPresenceRequest, _: Ctx) -> pb.GetPresenceResponse:
         """The agent's presence."""
         return pb.GetPresenceResponse(presence=self.core.get_presence(identity.name, request.agent_id))
 
     async def set_click_to_act(
-        self, identity: Identity, request: pb.SetClickToActRequest, _: Context
+        self, identity: Identity, request: pb.SetClickToActRequest, _: Ctx
     ) -> pb.SetClickToActResponse:
         """Switch click-to-act for the caller."""
         enabled = self.rt.apply(lambda: self.core.set_click_to_act(identity.name, request.enabled))
         return pb.SetClickToActResponse(enabled=enabled)
 
     async def get_click_to_act(
-        self, identity: Identity, _request: pb.GetClickToActRequest, _: Context
+        self, identity: Identity, _request: pb.GetClickToActRequest, _: Ctx
     ) -> pb.GetClickToActResponse:
         """Whether click-to-act is on for the caller."""
         return pb.GetClickToActResponse(enabled=self.core.get_click_to_act(identity.name))
 
     async def set_panel_mode(
-        self, identity: Identity, request: pb.SetPanelModeRequest, _: Context
+        self, identity: Identity, request: pb.SetPanelModeRequest, _: Ctx
     ) -> pb.SetPanelModeResponse:
         """Set the panel mode (active provider only)."""
         mode = self.rt.apply(lambda: self.core.set_panel_mode(request.agent_id, request.mode, provider=identity.name))
         return pb.SetPanelModeResponse(mode=convert.panel_mode(mode))
 
     async def get_panel_mode(
-        self, identity: Identity, request: pb.GetPanelModeRequest, _: Context
+        self, identity: Identity, request: pb.GetPanelModeRequest, _: Ctx
     ) -> pb.GetPanelModeResponse:
         """The panel mode."""
         mode, _width = self.core.panel(identity.name, request.agent_id)
         return pb.GetPanelModeResponse(mode=convert.panel_mode(mode))
 
     async def set_panel_width(
-        self, identity: Identity, request: pb.SetPanelWidthRequest, _: Context
+        self, identity: Identity, request: pb.SetPanelWidthRequest, _: Ctx
     ) -> pb.SetPanelWidthResponse:
         """Set the panel width (active provider only)."""
         width = self.rt.apply(
@@ -335,7 +326,7 @@ class ProviderServicer:
         return pb.SetPanelWidthResponse(width=width)
 
     async def get_panel_width(
-        self, identity: Identity, request: pb.GetPanelWidthRequest, _: Context
+        self, identity: Identity, request: pb.GetPanelWidthRequest, _: Ctx
     ) -> pb.GetPanelWidthResponse:
         """The panel width."""
         _mode, width = self.core.panel(identity.name, request.agent_id)
@@ -344,7 +335,7 @@ class ProviderServicer:
     # --- analytics --------------------------------------------------------------------------------
 
     async def log_analytics_event(
-        self, identity: Identity, request: pb.LogAnalyticsEventRequest, _: Context
+        self, identity: Identity, request: pb.LogAnalyticsEventRequest, _: Ctx
     ) -> pb.LogAnalyticsEventResponse:
         """Store a custom analytics event."""
         occurred = request.occurred_at.ToDatetime(tzinfo=UTC) if request.HasField("occurred_at") else None

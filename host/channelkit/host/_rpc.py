@@ -93,6 +93,44 @@ class ServiceBinding:
             self._unary(path, request_type, impl, idempotent), response_serializer=_serialize
         )
 
+    async def invoke(self, identity: Identity, method: str, request: Message) -> Message:
+        """Run unary ``method`` as ``identity`` without a transport, as in-process providers do.
+
+        The same guard, idempotency and error handling apply as over gRPC;
+        failures raise the :class:`ChannelkitError` a remote caller would get.
+        """
+        descriptor = self.descriptor.methods_by_name.get(method)
+        if descriptor is None or descriptor.server_streaming:
+            raise InvalidArgument(f"{method} is not a unary method of {self.descriptor.full_name}", field="method")
+        if request.DESCRIPTOR is not descriptor.input_type:
+            raise InvalidArgument(f"{method} takes {descriptor.input_type.full_name}", field="request")
+        path = f"/{self.descriptor.full_name}/{method}"
+        impl = getattr(self._servicer, snake_case(method))
+        idempotent = "request_id" in descriptor.input_type.fields_by_name
+        try:
+            return await self._run(identity, path, impl, request, context=None, idempotent=idempotent)
+        except ChannelkitError:
+            raise
+        except Exception as exc:
+            raise incident(exc, path) from None
+
+    async def _run(
+        self,
+        identity: Identity,
+        path: str,
+        impl: Callable[..., Awaitable[Message]],
+        request: Message,
+        *,
+        context: Context | None,
+        idempotent: bool,
+    ) -> Message:
+        if self._guard is not None:
+            self._guard(identity)
+        if idempotent and self._idempotency is not None:
+            return await self._idempotency.run(identity.name, path, request, lambda: impl(identity, request, context))
+        response: Message = await impl(identity, request, context)
+        return response
+
     def _unary(
         self, path: str, request_type: type[Message], impl: Callable[..., Awaitable[Message]], idempotent: bool
     ) -> Callable[[bytes, Context], Awaitable[Message]]:
@@ -100,14 +138,7 @@ class ServiceBinding:
             identity = current_identity.get()
             try:
                 request = _parse(request_type, raw, path)
-                if self._guard is not None:
-                    self._guard(identity)
-                if idempotent and self._idempotency is not None:
-                    return await self._idempotency.run(
-                        identity.name, path, request, lambda: impl(identity, request, context)
-                    )
-                response: Message = await impl(identity, request, context)
-                return response
+                return await self._run(identity, path, impl, request, context=context, idempotent=idempotent)
             except ChannelkitError as exc:
                 error = exc
             except Exception as exc:

@@ -70,6 +70,16 @@ class PolicyConfig(_Section):
         return self
 
 
+class PluginsConfig(_Section):
+    """In-process providers: which entry points load and how their handlers are supervised."""
+
+    autoload: bool = True
+    blocked: list[str] = Field(default_factory=list)
+    handler_timeout_seconds: float = Field(10.0, gt=0.0, le=3600.0)
+    quarantine_after: int = Field(5, ge=1, le=1000)
+    batch_size: int = Field(64, ge=1, le=10_000)
+
+
 class AdminConfig(_Section):
     """An operator allowed to call HostService."""
 
@@ -105,6 +115,7 @@ class HostConfig(_Section):
     server: ServerConfig = Field(default_factory=ServerConfig)
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     policy: PolicyConfig = Field(default_factory=PolicyConfig)
+    plugins: PluginsConfig = Field(default_factory=PluginsConfig)
     admins: list[AdminConfig] = Field(default_factory=list)
     agents: list[AgentConfig] = Field(default_factory=list)
     providers: list[ProviderConfig] = Field(default_factory=list)

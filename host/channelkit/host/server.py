@@ -20,27 +20,15 @@ from grpc_health.v1 import health_pb2
 from grpc_health.v1 import health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from channelkit.host._agent_servicer import AgentServicer
+from channelkit.host._app import SERVICES
+from channelkit.host._app import HostApp
 from channelkit.host._auth import AuthInterceptor
-from channelkit.host._auth import Identity
-from channelkit.host._host_servicer import HostServicer
-from channelkit.host._provider_servicer import ProviderServicer
-from channelkit.host._rpc import ServiceBinding
-from channelkit.host._runtime import HostRuntime
 from channelkit.host._runtime import token_table
 from channelkit.host.config import HostConfig
 from channelkit.host.core import Clock
-from channelkit.v1 import agent_service_pb2
-from channelkit.v1 import host_service_pb2
-from channelkit.v1 import provider_service_pb2
+from channelkit.sdk import Provider
 
 log = logging.getLogger(__name__)
-
-SERVICES = (
-    provider_service_pb2.DESCRIPTOR.services_by_name["ProviderService"],
-    agent_service_pb2.DESCRIPTOR.services_by_name["AgentService"],
-    host_service_pb2.DESCRIPTOR.services_by_name["HostService"],
-)
 
 
 class BindError(RuntimeError):
@@ -72,29 +60,19 @@ class HostServer:
         *,
         clock: Clock | None = None,
         extra_handlers: Sequence[grpc.GenericRpcHandler] = (),
+        providers: Sequence[type[Provider]] = (),
     ) -> None:
-        self.config = config
-        self.runtime = HostRuntime(config, clock)
+        self.app = HostApp(config, clock=clock, providers=providers)
+        self.config = self.app.config
+        self.runtime = self.app.runtime
         self.health = health.aio.HealthServicer()
         self._extra_handlers = list(extra_handlers)
         self._server: grpc.aio.Server | None = None
         self.port = 0
 
-    def _guard_provider(self, identity: Identity) -> None:
-        self.runtime.rate_limiter.take(identity.name)
-
-    def _bindings(self) -> list[ServiceBinding]:
-        rt = self.runtime
-        provider, agent, host = SERVICES
-        return [
-            ServiceBinding(provider, ProviderServicer(rt), guard=self._guard_provider, idempotency=rt.idempotency),
-            ServiceBinding(agent, AgentServicer(rt)),
-            ServiceBinding(host, HostServicer(rt)),
-        ]
-
     async def start(self, address: str | None = None) -> int:
         """Bind, start serving and mark every service SERVING; return the bound port."""
-        bindings = self._bindings()
+        bindings = self.app.bindings
         streaming = frozenset().union(*(b.streaming_methods() for b in bindings))
         server = grpc.aio.server(
             interceptors=[AuthInterceptor(token_table(self.config), streaming)],
@@ -114,6 +92,7 @@ class HostServer:
             raise BindError(f"cannot listen on {target}: the address is in use or not available")
         await server.start()
         self._server = server
+        await self.app.start(f"{target.rsplit(':', 1)[0]}:{self.port}")
         for name in ["", *(s.full_name for s in SERVICES)]:
             await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
         return self.port
@@ -123,8 +102,9 @@ class HostServer:
         if self._server is None:
             return
         await self.health.enter_graceful_shutdown()
-        self.runtime.shutdown()
-        await self._server.stop(self.config.server.shutdown_grace_seconds if grace is None else grace)
+        seconds = self.config.server.shutdown_grace_seconds if grace is None else grace
+        await self.app.stop(max(seconds, 1.0))
+        await self._server.stop(seconds)
         self._server = None
 
     async def wait_for_termination(self) -> None:

@@ -1,0 +1,93 @@
+"""The host without its network edge: plugins, core runtime, services, in-process providers.
+
+:class:`HostApp` is what ``HostServer`` puts behind gRPC and what the SDK's
+testing kit runs in memory, so a provider tested with the kit meets the very
+same host it meets in production.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from channelkit.host._agent_servicer import AgentServicer
+from channelkit.host._auth import Identity
+from channelkit.host._host_servicer import HostServicer
+from channelkit.host._inprocess import InProcessProviders
+from channelkit.host._plugin_loader import in_process_classes
+from channelkit.host._plugin_loader import load_plugins
+from channelkit.host._plugin_loader import missing_in_process
+from channelkit.host._plugin_loader import with_plugin_providers
+from channelkit.host._provider_servicer import ProviderServicer
+from channelkit.host._rpc import ServiceBinding
+from channelkit.host._runtime import HostRuntime
+from channelkit.host.config import HostConfig
+from channelkit.host.core import Clock
+from channelkit.sdk import HostInfo
+from channelkit.sdk import Provider
+from channelkit.v1 import agent_service_pb2
+from channelkit.v1 import host_service_pb2
+from channelkit.v1 import provider_service_pb2
+
+log = logging.getLogger(__name__)
+
+SERVICES = (
+    provider_service_pb2.DESCRIPTOR.services_by_name["ProviderService"],
+    agent_service_pb2.DESCRIPTOR.services_by_name["AgentService"],
+    host_service_pb2.DESCRIPTOR.services_by_name["HostService"],
+)
+
+
+class HostApp:
+    """One host's state and services, ready to be served or driven in memory."""
+
+    def __init__(
+        self, config: HostConfig, *, clock: Clock | None = None, providers: Sequence[type[Provider]] = ()
+    ) -> None:
+        self.plugins = load_plugins(config.plugins, providers)
+        self.config = with_plugin_providers(config, self.plugins)
+        self.runtime = HostRuntime(self.config, clock)
+        provider, agent, host = SERVICES
+        self.provider_binding = ServiceBinding(
+            provider, ProviderServicer(self.runtime), guard=self._guard_provider, idempotency=self.runtime.idempotency
+        )
+        self.in_process = InProcessProviders(self.runtime, self.provider_binding, self.config.plugins)
+        self.agent_binding = ServiceBinding(agent, AgentServicer(self.runtime))
+        self.host_binding = ServiceBinding(
+            host, HostServicer(self.runtime, self.plugins.statuses, self.in_process.status)
+        )
+        self.info = HostInfo(address="", providers=tuple(p.name for p in self.config.providers))
+
+    @property
+    def bindings(self) -> list[ServiceBinding]:
+        """Every service, for the gRPC server."""
+        return [self.provider_binding, self.agent_binding, self.host_binding]
+
+    def _guard_provider(self, identity: Identity) -> None:
+        self.runtime.rate_limiter.take(identity.name)
+
+    async def start(self, address: str) -> None:
+        """Start the in-process providers, then tell plugins the host serves."""
+        for name in missing_in_process(self.config, self.plugins):
+            failed = [s.name for s in self.plugins.statuses if s.error]
+            hint = f"; plugins that failed to load: {', '.join(failed)}" if failed else ""
+            self.runtime.record_error(
+                name, f"no installed plugin registers provider '{name}' and it has no token{hint}"
+            )
+        await self.in_process.start(in_process_classes(self.config, self.plugins))
+        self.info = self.info.model_copy(update={"address": address})
+        self._call_hook("channelkit_host_started")
+
+    async def stop(self, grace: float) -> None:
+        """Tell plugins the host stops, end toasts and streams, then stop in-process providers."""
+        self._call_hook("channelkit_host_stopping")
+        self.runtime.shutdown()
+        await self.in_process.stop(grace)
+
+    def _call_hook(self, name: str) -> None:
+        """Call a lifecycle hook on each plugin separately, so one failing plugin does not silence the rest."""
+        for impl in getattr(self.plugins.manager.hook, name).get_hookimpls():
+            try:
+                impl.function(info=self.info)
+            except Exception:
+                log.exception("plugin %s: hook %s raised; continuing", impl.plugin_name, name)

@@ -1,0 +1,291 @@
+"""Run provider classes inside the host process, each one isolated from the rest.
+
+Every in-process provider gets its own thread with its own event loop, so a
+handler that blocks (a synchronous HTTP call, ``time.sleep``) stalls only that
+provider. Its calls reach the host's core on the host's loop, through the same
+ServiceBinding a gRPC call goes through, with the identity bound when the
+provider was loaded. Its events come from its own log only (never a broadcast),
+a batch at a time: the batch is the provider's bounded inbox, and the log's
+retention bounds how far it may fall behind before it must resync.
+
+Faults — a handler that raises (even ``SystemExit``), runs past its timeout,
+or a provider that falls behind — are counted and logged with the provider's
+name; after ``plugins.quarantine_after`` faults in a row, or at once when a
+handler blocks its thread, the provider is quarantined: it gets no more events
+until the host restarts, and everyone else goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import AsyncIterator
+from collections.abc import Coroutine
+from typing import Any
+from typing import TypeVar
+
+from google.protobuf.message import Message
+
+from channelkit.host._auth import Identity
+from channelkit.host._auth import Role
+from channelkit.host._router import ProviderLog
+from channelkit.host._rpc import ServiceBinding
+from channelkit.host._runtime import HostRuntime
+from channelkit.host.config import PluginsConfig
+from channelkit.sdk import Provider
+from channelkit.sdk._dispatch import Fault
+from channelkit.sdk._runner import ProviderRunner
+from channelkit.v1 import provider_service_pb2 as pb
+
+M = TypeVar("M", bound=Message)
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+class _HostLoop:
+    """Runs coroutines on the host's loop from a provider's thread."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+
+    async def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        """Await ``coroutine`` on the host loop; cancelling the caller cancels it there too."""
+        future = asyncio.run_coroutine_threadsafe(coroutine, self.loop)
+        return await asyncio.wrap_future(future)
+
+
+class InProcessTransport:
+    """ProviderService calls straight into the host, as the bound provider."""
+
+    def __init__(self, binding: ServiceBinding, identity: Identity, host: _HostLoop) -> None:
+        self._binding = binding
+        self._identity = identity
+        self._host = host
+
+    async def call(self, method: str, request: Message, response_type: type[M]) -> M:
+        """Run ``method`` on the host loop; raises the ChannelkitError a remote caller would get."""
+        response = await self._host.run(self._binding.invoke(self._identity, method, request))
+        if not isinstance(response, response_type):
+            raise TypeError(f"{method} answered {type(response).__name__}, not {response_type.__name__}")
+        return response
+
+
+class InProcessConnection:
+    """The provider's events, read from its own log a bounded batch at a time."""
+
+    def __init__(self, transport: InProcessTransport, provider_log: ProviderLog, host: _HostLoop, batch: int) -> None:
+        self.transport = transport
+        self._log = provider_log
+        self._host = host
+        self._batch = batch
+
+    async def _open(self, after_seq: int) -> int:
+        self._log.after(after_seq)  # CURSOR_EXPIRED before anything is delivered
+        return self._log.open_stream()
+
+    async def _next_batch(self, cursor: int, stream: int) -> list[pb.ProviderEvent]:
+        await self._log.wait_beyond(cursor, stream)
+        return self._log.after(cursor)[: self._batch]
+
+    async def _close(self) -> None:
+        self._log.close_stream()
+
+    async def events(self, after_seq: int) -> AsyncIterator[pb.ProviderEvent]:
+        """Events after ``after_seq`` until the host stops or the provider is stopped."""
+        stream = await self._host.run(self._open(after_seq))
+        cursor = after_seq
+        try:
+            while True:
+                for message in await self._host.run(self._next_batch(cursor, stream)):
+                    yield message
+                    cursor = message.seq
+        finally:
+            with contextlib.suppress(RuntimeError):  # the host loop may already be closed
+                asyncio.run_coroutine_threadsafe(self._close(), self._host.loop)
+
+
+class ProviderWorker:
+    """One in-process provider: its thread, loop, runner and fault record."""
+
+    def __init__(
+        self, cls: type[Provider], runtime: HostRuntime, binding: ServiceBinding, settings: PluginsConfig
+    ) -> None:
+        self.cls = cls
+        self.name = cls.name
+        self.settings = settings
+        self.faults = 0
+        self.consecutive_faults = 0
+        self.quarantined = False
+        self._runtime = runtime
+        self._binding = binding
+        self._host = _HostLoop(asyncio.get_running_loop())
+        self._busy: tuple[str, float] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._started: concurrent.futures.Future[None] = concurrent.futures.Future()
+        self._stopping = False
+        self.thread = threading.Thread(target=self._thread_main, name=f"channelkit-provider-{self.name}", daemon=True)
+
+    # --- host side --------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start the thread and wait until ``on_start`` returned (or failed)."""
+        self.thread.start()
+        await asyncio.wrap_future(self._started)
+
+    async def stop(self, grace: float) -> None:
+        """Ask the provider to stop (``on_stop`` runs) and wait up to ``grace`` seconds for its thread."""
+        self._stopping = True
+        loop, stop = self._loop, self._stop
+        if loop is not None and stop is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(stop.set)
+        await asyncio.to_thread(self.thread.join, grace)
+        if self.thread.is_alive():
+            log.error("provider %s: its thread did not end within %.1f s; abandoning it", self.name, grace)
+
+    def check(self, now: float) -> None:
+        """Watchdog: quarantine a provider whose handler blocks its thread or whose thread died."""
+        if self.quarantined or self._stopping or not self._started.done():
+            return
+        busy = self._busy
+        limit = self.settings.handler_timeout_seconds * 1.5 + 0.5
+        if busy is not None and now - busy[1] > limit:
+            self._record(Fault(busy[0], "blocked", f"its thread has not come back for {now - busy[1]:.1f} s"))
+            self._quarantine(f"handler {busy[0]} blocked the provider's thread")
+        elif not self.thread.is_alive():
+            self._record(Fault("provider", "ended", "its thread stopped unexpectedly"))
+            self._quarantine("its thread stopped unexpectedly")
+
+    def _record(self, fault: Fault) -> None:
+        self.faults += 1
+        self.consecutive_faults += 1
+        self._runtime.record_error(self.name, fault.describe())
+        if self.consecutive_faults >= self.settings.quarantine_after and not self.quarantined:
+            self._quarantine(f"{self.consecutive_faults} faults in a row")
+
+    def _handled(self) -> None:
+        self.consecutive_faults = 0
+
+    def _quarantine(self, why: str) -> None:
+        self.quarantined = True
+        message = f"quarantined: {why}; it receives no events until the host restarts"
+        self._runtime.record_error(self.name, message)
+        log.error("provider %s %s", self.name, message)
+        loop, stop = self._loop, self._stop
+        if loop is not None and stop is not None:
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(stop.set)
+
+    # --- provider thread --------------------------------------------------------------------
+
+    def _thread_main(self) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        try:
+            loop.run_until_complete(self._main())
+        except BaseException as exc:  # a provider's own task may raise SystemExit; only this thread ends
+            log.error("provider %s: its thread ended with %s: %s", self.name, type(exc).__name__, exc)
+        finally:
+            self._mark_started()
+            with contextlib.suppress(Exception):
+                loop.close()
+
+    def _report(self, fault: Fault) -> None:
+        self._busy = None
+        self._host.loop.call_soon_threadsafe(self._record, fault)
+
+    def _report_handled(self) -> None:
+        self._busy = None
+        self._host.loop.call_soon_threadsafe(self._handled)
+
+    def _handler_started(self, name: str) -> None:
+        self._busy = (name, time.monotonic())
+
+    async def _main(self) -> None:
+        self._stop = asyncio.Event()
+        runner = self._make_runner()
+        if runner is None:
+            return
+        work = asyncio.create_task(self._work(runner))
+        stop = asyncio.create_task(self._stop.wait())
+        await asyncio.wait({work, stop}, return_when=asyncio.FIRST_COMPLETED)
+        for task in (work, stop):
+            task.cancel()
+        with contextlib.suppress(BaseException):
+            await work
+        if runner.host is not None:
+            await runner.stop()
+
+    async def _work(self, runner: ProviderRunner) -> None:
+        try:
+            await runner.start()
+        finally:
+            self._mark_started()
+        await runner.run()
+
+    def _mark_started(self) -> None:
+        if not self._started.done():
+            self._started.set_result(None)
+
+    def _make_runner(self) -> ProviderRunner | None:
+        try:
+            provider = self.cls()
+        except BaseException as exc:
+            self._report(Fault("__init__", "raised", f"{type(exc).__name__}: {exc}"))
+            self._host.loop.call_soon_threadsafe(self._quarantine, "its class could not be instantiated")
+            return None
+        identity = Identity(Role.PROVIDER, self.name)
+        transport = InProcessTransport(self._binding, identity, self._host)
+        connection = InProcessConnection(transport, self._runtime.logs[self.name], self._host, self.settings.batch_size)
+        return ProviderRunner(
+            provider,
+            connection,
+            handler_timeout=self.settings.handler_timeout_seconds,
+            on_fault=self._report,
+            on_handled=self._report_handled,
+            on_handler_start=self._handler_started,
+        )
+
+
+class InProcessProviders:
+    """Every in-process provider of a host, plus the watchdog that checks on them."""
+
+    def __init__(self, runtime: HostRuntime, binding: ServiceBinding, settings: PluginsConfig) -> None:
+        self._runtime = runtime
+        self._binding = binding
+        self.settings = settings
+        self.workers: dict[str, ProviderWorker] = {}
+        self._watchdog: asyncio.Task[None] | None = None
+
+    async def start(self, classes: list[type[Provider]]) -> None:
+        """Start each provider in turn (each ``on_start`` is bounded by the handler timeout)."""
+        for cls in classes:
+            worker = ProviderWorker(cls, self._runtime, self._binding, self.settings)
+            self.workers[cls.name] = worker
+            await worker.start()
+            log.info("provider %s running in-process", cls.name)
+        self._watchdog = asyncio.create_task(self._watch())
+
+    async def _watch(self) -> None:
+        period = min(1.0, self.settings.handler_timeout_seconds / 4)
+        while True:
+            await asyncio.sleep(period)
+            now = time.monotonic()
+            for worker in self.workers.values():
+                worker.check(now)
+
+    async def stop(self, grace: float) -> None:
+        """Stop every provider (``on_stop`` runs) and the watchdog."""
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+        await asyncio.gather(*(w.stop(grace) for w in self.workers.values()))
+
+    def status(self, name: str) -> tuple[int, bool] | None:
+        """``(faults, quarantined)`` of in-process provider ``name``, ``None`` if it is not one."""
+        worker = self.workers.get(name)
+        return (worker.faults, worker.quarantined) if worker else None

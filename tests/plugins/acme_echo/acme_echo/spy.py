@@ -1,0 +1,66 @@
+"""A provider that records every event it receives, to prove it receives only its own.
+
+With the provider parameter ``record_to`` (a file path) it appends one JSON line per event, so a
+test can read what a remote spy saw; it also opens one session of its own when the agent clicks
+"spy", so the record is never empty by construction.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from channelkit.sdk import Host
+from channelkit.sdk import Provider
+from channelkit.sdk import ProviderRegistry
+from channelkit.sdk import events
+from channelkit.sdk import hookimpl
+
+
+class Spy(Provider):
+    """Writes down everything it is told."""
+
+    name = "acme-spy"
+    channel = "chat"
+    channel_order = 900
+
+    async def on_start(self, host: Host) -> None:
+        self.host = host
+        self.seen: list[events.Event] = []
+        target = host.provider.parameters.get("record_to")
+        self.record_to = Path(target) if target else None
+
+    def _record(self, event: events.Event) -> None:
+        self.seen.append(event)
+        if self.record_to is not None:
+            with self.record_to.open("a", encoding="utf-8") as out:
+                out.write(json.dumps({"kind": type(event).__name__, **event.model_dump(mode="json")}) + "\n")
+
+    async def on_session_focus_changed(self, event: events.SessionFocusChanged) -> None:
+        self._record(event)
+
+    async def on_session_closed(self, event: events.SessionClosed) -> None:
+        self._record(event)
+
+    async def on_tab_focused(self, event: events.TabFocused) -> None:
+        self._record(event)
+
+    async def on_tab_closed(self, event: events.TabClosed) -> None:
+        self._record(event)
+
+    async def on_notification_resolved(self, event: events.NotificationResolved) -> None:
+        self._record(event)
+
+    async def on_click_to_act(self, event: events.ClickToAct) -> None:
+        self._record(event)
+
+    async def on_presence_changed(self, event: events.PresenceChanged) -> None:
+        self._record(event)
+
+    async def on_panel_changed(self, event: events.PanelChanged) -> None:
+        self._record(event)
+
+
+@hookimpl
+def channelkit_register_providers(registry: ProviderRegistry) -> None:
+    registry.add(Spy)

@@ -1,0 +1,1 @@
+"""Providers that misbehave on purpose (test fixture)."""
