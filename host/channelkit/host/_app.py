@@ -79,10 +79,13 @@ class HostApp:
         self._call_hook("channelkit_host_started")
 
     async def stop(self, grace: float) -> None:
-        """Tell plugins the host stops, end toasts and streams, then stop in-process providers."""
+        """Tell plugins, stop in-process providers, then end pending toasts and every stream.
+
+        Providers stop first so their ``on_stop`` may still call the host.
+        """
         self._call_hook("channelkit_host_stopping")
-        self.runtime.shutdown()
         await self.in_process.stop(grace)
+        self.runtime.shutdown()
 
     def _call_hook(self, name: str) -> None:
         """Call a lifecycle hook on each plugin separately, so one failing plugin does not silence the rest."""

@@ -124,6 +124,7 @@ class ProviderWorker:
         self._binding = binding
         self._host = _HostLoop(asyncio.get_running_loop())
         self._busy: tuple[str, float] | None = None
+        self.runner: ProviderRunner | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
         self._started: concurrent.futures.Future[None] = concurrent.futures.Future()
@@ -208,7 +209,7 @@ class ProviderWorker:
 
     async def _main(self) -> None:
         self._stop = asyncio.Event()
-        runner = self._make_runner()
+        runner = self.runner = self._make_runner()
         if runner is None:
             return
         work = asyncio.create_task(self._work(runner))

@@ -37,8 +37,6 @@ __all__ = [
     "ToastRequest",
 ]
 
-Text = Annotated[str, Field(max_length=4096)]
-
 
 class Model(BaseModel):
     """Base of every SDK model: immutable, unknown fields rejected."""
@@ -157,8 +155,9 @@ class TabSpec(Model):
     """A tab to open: a URL (``page_type=URL``) or a page the client knows (``CUSTOM``)."""
 
     title: Annotated[str, Field(min_length=1, max_length=200)]
+    target: Annotated[str, Field(min_length=1, max_length=4096)]
+    """The URL (``URL``) or the client-known page name (``CUSTOM``)."""
     page_type: PageType = PageType.URL
-    target: Text = ""
     can_close: bool = True
 
 

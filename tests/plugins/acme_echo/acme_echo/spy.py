@@ -1,8 +1,8 @@
 """A provider that records every event it receives, to prove it receives only its own.
 
 With the provider parameter ``record_to`` (a file path) it appends one JSON line per event, so a
-test can read what a remote spy saw; it also opens one session of its own when the agent clicks
-"spy", so the record is never empty by construction.
+test can read what a remote spy saw. On start it opens one session of its own per agent (recorded
+as "OwnSession"), so it has something of its own to hear about.
 """
 
 from __future__ import annotations
@@ -29,12 +29,18 @@ class Spy(Provider):
         self.seen: list[events.Event] = []
         target = host.provider.parameters.get("record_to")
         self.record_to = Path(target) if target else None
+        for agent in host.agents:
+            session = await host.create_session(agent.id, title="Spy notes")
+            self._write({"kind": "OwnSession", "session_id": session.id, "agent_id": agent.id})
 
     def _record(self, event: events.Event) -> None:
         self.seen.append(event)
+        self._write({"kind": type(event).__name__, **event.model_dump(mode="json")})
+
+    def _write(self, entry: dict[str, object]) -> None:
         if self.record_to is not None:
             with self.record_to.open("a", encoding="utf-8") as out:
-                out.write(json.dumps({"kind": type(event).__name__, **event.model_dump(mode="json")}) + "\n")
+                out.write(json.dumps(entry) + "\n")
 
     async def on_session_focus_changed(self, event: events.SessionFocusChanged) -> None:
         self._record(event)
