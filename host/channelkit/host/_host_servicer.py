@@ -57,7 +57,7 @@ class HostServicer:
             channel=info.channel,
             channel_order=info.channel_order,
             attachment=pb.PROVIDER_ATTACHMENT_REMOTE if info.remote else pb.PROVIDER_ATTACHMENT_IN_PROCESS,
-            connected=log.connected,
+            connected=log.connected and not quarantined,
             enabled=info.enabled,
             last_error=error,
             last_error_at=convert.timestamp(error_at) if error_at else None,

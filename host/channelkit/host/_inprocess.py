@@ -24,6 +24,7 @@ import logging
 import threading
 import time
 from collections.abc import AsyncIterator
+from collections.abc import Callable
 from collections.abc import Coroutine
 from typing import Any
 from typing import TypeVar
@@ -156,18 +157,19 @@ class ProviderWorker:
         busy = self._busy
         limit = self.settings.handler_timeout_seconds * 1.5 + 0.5
         if busy is not None and now - busy[1] > limit:
-            self._record(Fault(busy[0], "blocked", f"its thread has not come back for {now - busy[1]:.1f} s"))
-            self._quarantine(f"handler {busy[0]} blocked the provider's thread")
+            self._record(Fault(busy[0], "blocked", f"its thread has not come back for {now - busy[1]:.1f} s"), False)
+            self._quarantine(f"handler {busy[0]} blocked the provider's thread for over {limit:g} s")
         elif not self.thread.is_alive():
-            self._record(Fault("provider", "ended", "its thread stopped unexpectedly"))
+            self._record(Fault("provider", "ended", "its thread stopped unexpectedly"), False)
             self._quarantine("its thread stopped unexpectedly")
 
-    def _record(self, fault: Fault) -> None:
+    def _record(self, fault: Fault, logged: bool = True) -> None:
+        """Count ``fault``; ``logged`` is False for faults the watchdog found (the runner logs its own)."""
         self.faults += 1
         self.consecutive_faults += 1
-        self._runtime.record_error(self.name, fault.describe())
+        self._runtime.record_error(self.name, fault.describe(), logged=logged)
         if self.consecutive_faults >= self.settings.quarantine_after and not self.quarantined:
-            self._quarantine(f"{self.consecutive_faults} faults in a row")
+            self._quarantine(f"{self.consecutive_faults} faults in a row, the last: {fault.describe()}")
 
     def _handled(self) -> None:
         self.consecutive_faults = 0
@@ -175,7 +177,7 @@ class ProviderWorker:
     def _quarantine(self, why: str) -> None:
         self.quarantined = True
         message = f"quarantined: {why}; it receives no events until the host restarts"
-        self._runtime.record_error(self.name, message)
+        self._runtime.record_error(self.name, message, logged=True)
         log.error("provider %s %s", self.name, message)
         loop, stop = self._loop, self._stop
         if loop is not None and stop is not None:
@@ -196,13 +198,18 @@ class ProviderWorker:
             with contextlib.suppress(Exception):
                 loop.close()
 
+    def _to_host(self, callback: Callable[..., object], *args: object) -> None:
+        """Schedule ``callback`` on the host loop; a stopped host (closed loop) has nothing to hear."""
+        with contextlib.suppress(RuntimeError):
+            self._host.loop.call_soon_threadsafe(callback, *args)
+
     def _report(self, fault: Fault) -> None:
         self._busy = None
-        self._host.loop.call_soon_threadsafe(self._record, fault)
+        self._to_host(self._record, fault)
 
     def _report_handled(self) -> None:
         self._busy = None
-        self._host.loop.call_soon_threadsafe(self._handled)
+        self._to_host(self._handled)
 
     def _handler_started(self, name: str) -> None:
         self._busy = (name, time.monotonic())
@@ -238,7 +245,7 @@ class ProviderWorker:
             provider = self.cls()
         except BaseException as exc:
             self._report(Fault("__init__", "raised", f"{type(exc).__name__}: {exc}"))
-            self._host.loop.call_soon_threadsafe(self._quarantine, "its class could not be instantiated")
+            self._to_host(self._quarantine, "its class could not be instantiated")
             return None
         identity = Identity(Role.PROVIDER, self.name)
         transport = InProcessTransport(self._binding, identity, self._host)

@@ -141,10 +141,11 @@ class HostRuntime:
 
     # --- status ---------------------------------------------------------------------------
 
-    def record_error(self, provider: str, message: str) -> None:
-        """Remember the last error of ``provider`` for HostService.ListProviders."""
+    def record_error(self, provider: str, message: str, *, logged: bool = False) -> None:
+        """Remember the last error of ``provider`` for HostService.ListProviders (and log it unless ``logged``)."""
         self.last_errors[provider] = (message, self.clock.now())
-        log.warning("provider %s: %s", provider, message)
+        if not logged:
+            log.warning("provider %s: %s", provider, message)
 
     def shutdown(self) -> None:
         """End pending toasts, then every event stream and workspace watcher."""
