@@ -8,7 +8,8 @@ The module is a plugin (it implements ``channelkit_register_providers``); the
 token says which provider this process is, and the class registered under that
 name runs. SIGTERM or Ctrl-C stops it cleanly (``on_stop`` runs). Exit codes:
 0 stopped on request, 2 usage or configuration problem (bad module, token,
-name), 1 the host refused the provider for good.
+name), 1 the host refused the provider for good (unknown or disabled provider,
+a token that belongs to another provider, no common protocol version).
 """
 
 from __future__ import annotations
