@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import functools
 import logging
 import threading
 import time
@@ -125,6 +126,7 @@ class ProviderWorker:
         self._binding = binding
         self._host = _HostLoop(asyncio.get_running_loop())
         self._busy: tuple[str, float] | None = None
+        self._lock = threading.Lock()
         self.runner: ProviderRunner | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
@@ -157,26 +159,36 @@ class ProviderWorker:
         busy = self._busy
         limit = self.settings.handler_timeout_seconds * 1.5 + 0.5
         if busy is not None and now - busy[1] > limit:
-            self._record(Fault(busy[0], "blocked", f"its thread has not come back for {now - busy[1]:.1f} s"), False)
-            self._quarantine(f"handler {busy[0]} blocked the provider's thread for over {limit:g} s")
+            fault = Fault(busy[0], "blocked", f"its thread has not come back for {now - busy[1]:.1f} s")
+            why = f"handler {busy[0]} blocked the provider's thread for over {limit:g} s"
         elif not self.thread.is_alive():
-            self._record(Fault("provider", "ended", "its thread stopped unexpectedly"), False)
-            self._quarantine("its thread stopped unexpectedly")
+            fault, why = Fault("provider", "ended", "its thread stopped unexpectedly"), "its thread stopped"
+        else:
+            return
+        self._count(fault, force_quarantine=True)
+        self._publish(fault, why, logged=False)
 
-    def _record(self, fault: Fault, logged: bool = True) -> None:
-        """Count ``fault``; ``logged`` is False for faults the watchdog found (the runner logs its own)."""
-        self.faults += 1
-        self.consecutive_faults += 1
-        self._runtime.record_error(self.name, fault.describe(), logged=logged)
-        if self.consecutive_faults >= self.settings.quarantine_after and not self.quarantined:
-            self._quarantine(f"{self.consecutive_faults} faults in a row, the last: {fault.describe()}")
+    def _count(self, fault: Fault, *, force_quarantine: bool = False) -> str | None:
+        """Count ``fault`` (from either thread); return why the provider is now quarantined, if it just was."""
+        with self._lock:
+            self.faults += 1
+            self.consecutive_faults += 1
+            due = force_quarantine or self.consecutive_faults >= self.settings.quarantine_after
+            if not due or self.quarantined:
+                return None
+            self.quarantined = True
+        return f"{self.consecutive_faults} faults in a row, the last: {fault.describe()}"
 
     def _handled(self) -> None:
-        self.consecutive_faults = 0
+        with self._lock:
+            self.consecutive_faults = 0
 
-    def _quarantine(self, why: str) -> None:
-        self.quarantined = True
-        message = f"quarantined: {why}; it receives no events until the host restarts"
+    def _publish(self, fault: Fault, quarantined_because: str | None, *, logged: bool) -> None:
+        """On the host loop: record the fault for ListProviders and announce a quarantine."""
+        self._runtime.record_error(self.name, fault.describe(), logged=logged)
+        if quarantined_because is None:
+            return
+        message = f"quarantined: {quarantined_because}; it receives no events until the host restarts"
         self._runtime.record_error(self.name, message, logged=True)
         log.error("provider %s %s", self.name, message)
         loop, stop = self._loop, self._stop
@@ -204,12 +216,14 @@ class ProviderWorker:
             self._host.loop.call_soon_threadsafe(callback, *args)
 
     def _report(self, fault: Fault) -> None:
+        """Counted here, in the provider's thread, so a quarantine stops the very next dispatch."""
         self._busy = None
-        self._to_host(self._record, fault)
+        why = self._count(fault)
+        self._to_host(functools.partial(self._publish, fault, why, logged=True))
 
     def _report_handled(self) -> None:
         self._busy = None
-        self._to_host(self._handled)
+        self._handled()
 
     def _handler_started(self, name: str) -> None:
         self._busy = (name, time.monotonic())
@@ -244,8 +258,9 @@ class ProviderWorker:
         try:
             provider = self.cls()
         except BaseException as exc:
-            self._report(Fault("__init__", "raised", f"{type(exc).__name__}: {exc}"))
-            self._to_host(self._quarantine, "its class could not be instantiated")
+            fault = Fault("__init__", "raised", f"{type(exc).__name__}: {exc}")
+            self._count(fault, force_quarantine=True)
+            self._to_host(functools.partial(self._publish, fault, "its class could not be instantiated", logged=False))
             return None
         identity = Identity(Role.PROVIDER, self.name)
         transport = InProcessTransport(self._binding, identity, self._host)
@@ -257,6 +272,7 @@ class ProviderWorker:
             on_fault=self._report,
             on_handled=self._report_handled,
             on_handler_start=self._handler_started,
+            keep_going=lambda: not self.quarantined,
         )
 
 

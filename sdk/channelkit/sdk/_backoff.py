@@ -16,7 +16,7 @@ class Backoff:
     """Delays 0..initial, 0..2*initial, … capped at ``maximum`` seconds; :meth:`reset` after a success."""
 
     initial: float = 0.1
-    maximum: float = 10.0
+    maximum: float = 5.0
     attempt: int = 0
     rng: random.Random = field(default_factory=random.Random)
 

@@ -33,6 +33,11 @@ CHANNEL_OPTIONS = [
     ("grpc.keepalive_timeout_ms", 10_000),
     ("grpc.keepalive_permit_without_calls", 1),
     ("grpc.http2.max_pings_without_data", 0),
+    # gRPC's own reconnect backoff (default 1 s growing to 120 s) would otherwise stack on top of the
+    # runner's: keep the transport's short so the runner's jittered backoff decides.
+    ("grpc.initial_reconnect_backoff_ms", 100),
+    ("grpc.min_reconnect_backoff_ms", 100),
+    ("grpc.max_reconnect_backoff_ms", 2000),
 ]
 M = TypeVar("M", bound=Message)
 Unary = grpc.aio.UnaryUnaryMultiCallable[Message, Message]

@@ -112,6 +112,7 @@ class ProviderRunner:
         on_handled: Callable[[], None] | None = None,
         on_handler_start: Callable[[str], None] | None = None,
         backoff: Backoff | None = None,
+        keep_going: Callable[[], bool] | None = None,
     ) -> None:
         self.provider = provider
         self.connection = connection
@@ -124,6 +125,7 @@ class ProviderRunner:
         self._on_fault = on_fault or (lambda fault: None)
         self._on_handled = on_handled or (lambda: None)
         self._on_handler_start = on_handler_start or (lambda name: None)
+        self._keep_going = keep_going or (lambda: True)
 
     @property
     def name(self) -> str:
@@ -153,10 +155,10 @@ class ProviderRunner:
         return host
 
     async def run(self) -> None:
-        """Start, then dispatch events until cancelled; reconnect and resume on failures."""
+        """Start, then dispatch events until cancelled or ``keep_going`` says stop; reconnect and resume."""
         if self.host is None:
             await self.start()
-        while True:
+        while self._keep_going():
             try:
                 await self._consume()
             except CursorExpired:
@@ -183,6 +185,8 @@ class ProviderRunner:
             self.backoff.reset()
             if message.seq <= self.cursor:
                 continue  # already handled before a reconnect
+            if not self._keep_going():
+                return
             event = convert.event(message)
             if event is not None:
                 name, handler = handler_for(self.provider, event)
