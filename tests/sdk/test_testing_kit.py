@@ -131,3 +131,25 @@ async def test_faults_are_counted_and_reported(channelkit_host: Factory) -> None
         assert host.faults("grumpy") == (1, False)
         assert "ValueError: no" in host.last_error("grumpy")
         assert host.faults("notes") == (0, False)
+
+
+class BrokenStart(Provider):
+    """Cannot start (say, its vendor credentials are missing)."""
+
+    name = "broken-start"
+    channel = "sms"
+
+    async def on_start(self, host: Host) -> None:
+        raise RuntimeError("no vendor credentials")
+
+
+async def test_a_provider_whose_on_start_fails_is_quarantined_and_others_go_on(channelkit_host: Factory) -> None:
+    async with channelkit_host(BrokenStart, Notes) as host:
+        await host.until(lambda: host.faults("broken-start") == (1, True), "broken-start to be quarantined")
+        assert "did not start: on_start raised: RuntimeError: no vendor credentials" in host.last_error("broken-start")
+        notes = host.provider("notes")
+        assert isinstance(notes, Notes)
+        session = await notes.host.create_session("agent-1", title="Works")
+        await host.agent().close(session.id)
+        await host.next_event("notes", events.SessionClosed, session_id=session.id)
+        assert notes.closed == [session.id]

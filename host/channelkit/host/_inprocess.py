@@ -41,6 +41,7 @@ from channelkit.host.config import PluginsConfig
 from channelkit.sdk import Provider
 from channelkit.sdk._dispatch import Fault
 from channelkit.sdk._runner import ProviderRunner
+from channelkit.sdk._runner import StartFailed
 from channelkit.v1 import provider_service_pb2 as pb
 
 M = TypeVar("M", bound=Message)
@@ -186,8 +187,10 @@ class ProviderWorker:
     def _publish(self, fault: Fault, quarantined_because: str | None, *, logged: bool) -> None:
         """On the host loop: record the fault for ListProviders and announce a quarantine."""
         self._runtime.record_error(self.name, fault.describe(), logged=logged)
-        if quarantined_because is None:
-            return
+        if quarantined_because is not None:
+            self._announce_quarantine(quarantined_because)
+
+    def _announce_quarantine(self, quarantined_because: str) -> None:
         message = f"quarantined: {quarantined_because}; it receives no events until the host restarts"
         self._runtime.record_error(self.name, message, logged=True)
         log.error("provider %s %s", self.name, message)
@@ -246,6 +249,11 @@ class ProviderWorker:
     async def _work(self, runner: ProviderRunner) -> None:
         try:
             await runner.start()
+        except StartFailed as exc:
+            with self._lock:
+                self.quarantined = True
+            self._to_host(functools.partial(self._announce_quarantine, str(exc)))
+            return
         finally:
             self._mark_started()
         await runner.run()

@@ -78,7 +78,7 @@ def _serve(options: argparse.Namespace) -> int:
     server = HostServer(config)
 
     def ready(port: int) -> None:
-        print(_ready_banner(config, host, port, secrets), flush=True)
+        print(_ready_banner(server.config, host, port, secrets), flush=True)
 
     asyncio.run(serve_until_signalled(server, ready))
     return 0

@@ -89,6 +89,10 @@ class FatalConnectionError(Exception):
     """The host refuses this provider for good (bad token, disabled, protocol); retrying will not help."""
 
 
+class StartFailed(Exception):
+    """``on_start`` raised or timed out: the provider is not fit to receive events."""
+
+
 _RETRYABLE = (Unavailable, Aborted, Internal)
 
 
@@ -146,7 +150,9 @@ class ProviderRunner:
         host = Host(self.connection.transport, hello)
         self.host = host
         saved = self.cursor_file.load() if self.cursor_file else None
-        await self._guarded("on_start", lambda: self.provider.on_start(host))
+        fault = await self._guarded("on_start", lambda: self.provider.on_start(host))
+        if fault is not None:
+            raise StartFailed(f"provider '{self.name}' did not start: {fault.describe()}")
         if saved is not None:
             self.cursor = saved
         else:

@@ -9,7 +9,8 @@ token says which provider this process is, and the class registered under that
 name runs. SIGTERM or Ctrl-C stops it cleanly (``on_stop`` runs). Exit codes:
 0 stopped on request, 2 usage or configuration problem (bad module, token,
 name), 1 the host refused the provider for good (unknown or disabled provider,
-a token that belongs to another provider, no common protocol version).
+a token that belongs to another provider, no common protocol version) or its
+on_start failed.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from channelkit.sdk._remote import GrpcConnection
 from channelkit.sdk._runner import CursorFile
 from channelkit.sdk._runner import FatalConnectionError
 from channelkit.sdk._runner import ProviderRunner
+from channelkit.sdk._runner import StartFailed
 from channelkit.sdk._runner import handshake
 from channelkit.sdk.provider import Provider
 from channelkit.sdk.registry import ProviderRegistry
@@ -148,7 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, RegistrationError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except FatalConnectionError as exc:
+    except (FatalConnectionError, StartFailed) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
 
