@@ -70,6 +70,10 @@ rate_limit_per_second = 1000000
 rate_limit_burst = 1000000
 attention_cooldown_seconds = 0
 
+# The host alone: installed provider plugins would add their own traffic to the measurement.
+[plugins]
+autoload = false
+
 [[agents]]
 id = "agent-1"
 token_sha256 = "{tokens.hash_token(agent_token)}"
