@@ -22,7 +22,10 @@ from pathlib import Path
 from typing import Protocol
 from typing import TypeVar
 
+from pydantic import ValidationError
+
 from channelkit.sdk import _convert as convert
+from channelkit.sdk import events
 from channelkit.sdk._backoff import Backoff
 from channelkit.sdk._dispatch import Fault
 from channelkit.sdk._dispatch import handler_for
@@ -193,11 +196,23 @@ class ProviderRunner:
                 continue  # already handled before a reconnect
             if not self._keep_going():
                 return
-            event = convert.event(message)
+            event = self._decode(message)
             if event is not None:
                 name, handler = handler_for(self.provider, event)
                 await self._guarded(name, functools.partial(handler, event))
             self._advance(message.seq)
+
+    def _decode(self, message: pb.ProviderEvent) -> events.Event | None:
+        """The event's model; ``None`` (logged, skipped) for a kind or value this SDK does not know yet.
+
+        The contract may add event kinds and enum values; an older SDK skips
+        them instead of stopping, and the cursor still moves past them.
+        """
+        try:
+            return convert.event(message)
+        except (ValueError, ValidationError) as exc:
+            log.warning("provider %s: skipping event seq %d this SDK cannot read: %s", self.name, message.seq, exc)
+            return None
 
     def _advance(self, seq: int) -> None:
         self.cursor = seq
