@@ -24,6 +24,8 @@ from tests._support import RunningHost
 from tests._support import Secrets
 from tests._support import make_config
 
+PROVIDER_SCRIPT = str(Path(sys.executable).with_name("channelkit-provider"))
+
 
 def only_plugins(*names: str) -> dict[str, Any]:
     """A ``[plugins]`` section that autoloads the named entry points and blocks every other one."""
@@ -74,9 +76,8 @@ async def remote_provider(
     """Run ``channelkit-provider run MODULE`` as a subprocess; SIGTERM it on exit and expect code 0."""
     token_file = workdir / f"{module}.token"
     token_file.write_text(token + "\n", encoding="utf-8")
-    script = Path(sys.executable).with_name("channelkit-provider")
     process = await asyncio.create_subprocess_exec(
-        str(script),
+        PROVIDER_SCRIPT,
         "run",
         module,
         "--host",

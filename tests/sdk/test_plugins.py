@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import inspect
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,6 +18,7 @@ from channelkit.sdk._plugins import plugin_manager
 from channelkit.sdk._plugins import register_plugin
 from tests._support import start_host
 from tests._support import stop_host
+from tests.providers._helpers import PROVIDER_SCRIPT
 from tests.providers._helpers import remote_config
 
 
@@ -96,8 +96,7 @@ def test_every_public_name_is_documented(name: str) -> None:
 
 
 def _provider_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    script = Path(sys.executable).with_name("channelkit-provider")
-    return subprocess.run([str(script), *args], capture_output=True, text=True, timeout=60)
+    return subprocess.run([PROVIDER_SCRIPT, *args], capture_output=True, text=True, timeout=60)
 
 
 def test_cli_reports_a_module_that_cannot_import(tmp_path: Path) -> None:
@@ -121,9 +120,8 @@ async def test_cli_refuses_a_token_of_another_provider(tmp_path: Path) -> None:
     try:
         token = tmp_path / "token"
         token.write_text(secrets.by_name["beta"])
-        script = Path(sys.executable).with_name("channelkit-provider")
         process = await asyncio.create_subprocess_exec(
-            str(script),
+            PROVIDER_SCRIPT,
             "run",
             "acme_echo.plugin",
             "--host",

@@ -104,6 +104,17 @@ def load_plugins(settings: PluginsConfig, explicit: Sequence[type[Provider]] = (
     return LoadedPlugins(registry, statuses, manager)
 
 
+def class_defaults(cls: type[Provider]) -> dict[str, str | int | bool]:
+    """The ``[[providers]]`` entry a provider class implies when the configuration does not name it."""
+    return {
+        "name": cls.name,
+        "label": cls.label or cls.name,
+        "channel": cls.channel,
+        "channel_order": cls.channel_order,
+        "click_to_act": cls.click_to_act,
+    }
+
+
 def with_plugin_providers(config: HostConfig, plugins: LoadedPlugins) -> HostConfig:
     """``config`` plus a provider entry for each registered class the configuration does not name.
 
@@ -112,13 +123,7 @@ def with_plugin_providers(config: HostConfig, plugins: LoadedPlugins) -> HostCon
     """
     configured = {p.name for p in config.providers}
     added = [
-        ProviderConfig(
-            name=entry.provider.name,
-            label=entry.provider.label or entry.provider.name,
-            channel=entry.provider.channel,
-            channel_order=entry.provider.channel_order,
-            click_to_act=entry.provider.click_to_act,
-        )
+        ProviderConfig.model_validate(class_defaults(entry.provider))
         for entry in plugins.registry.registrations()
         if entry.provider.name not in configured
     ]

@@ -14,6 +14,7 @@ from typing import Any
 from typing import TypeVar
 
 from channelkit.host._app import HostApp
+from channelkit.host._plugin_loader import class_defaults
 from channelkit.host.config import parse_config
 from channelkit.sdk import _convert as convert
 from channelkit.sdk import events
@@ -51,15 +52,7 @@ class InMemoryHost:
         data: dict[str, Any] = {
             "agents": [{"id": a, "token_sha256": _unused_token_hash()} for a in agents],
             "providers": [
-                {
-                    "name": p.name,
-                    "label": p.label or p.name,
-                    "channel": p.channel,
-                    "channel_order": p.channel_order,
-                    "click_to_act": p.click_to_act,
-                    "parameters": dict((parameters or {}).get(p.name, {})),
-                }
-                for p in providers
+                {**class_defaults(p), "parameters": dict((parameters or {}).get(p.name, {}))} for p in providers
             ],
             "limits": {"rate_limit_per_second": 100_000, "rate_limit_burst": 100_000},
             "plugins": {"autoload": False, "handler_timeout_seconds": 5.0},
