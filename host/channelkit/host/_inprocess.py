@@ -145,10 +145,7 @@ class ProviderWorker:
     async def stop(self, grace: float) -> None:
         """Ask the provider to stop (``on_stop`` runs) and wait up to ``grace`` seconds for its thread."""
         self._stopping = True
-        loop, stop = self._loop, self._stop
-        if loop is not None and stop is not None and not loop.is_closed():
-            with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(stop.set)
+        self._signal_stop()
         await asyncio.to_thread(self.thread.join, grace)
         if self.thread.is_alive():
             log.error("provider %s: its thread did not end within %.1f s; abandoning it", self.name, grace)
@@ -194,6 +191,10 @@ class ProviderWorker:
         message = f"quarantined: {quarantined_because}; it receives no events until the host restarts"
         self._runtime.record_error(self.name, message, logged=True)
         log.error("provider %s %s", self.name, message)
+        self._signal_stop()
+
+    def _signal_stop(self) -> None:
+        """From the host's thread: set the provider loop's stop event (nothing to do once that loop closed)."""
         loop, stop = self._loop, self._stop
         if loop is not None and stop is not None:
             with contextlib.suppress(RuntimeError):
