@@ -109,3 +109,12 @@ class AgentServicer:
         """Set the panel width."""
         width = self.rt.apply(lambda: self.core.set_panel_width(identity.name, request.width))
         return pb.AgentSetPanelWidthResponse(width=width)
+
+    async def invoke_action(
+        self, identity: Identity, request: pb.InvokeActionRequest, _: Ctx
+    ) -> pb.InvokeActionResponse:
+        """Press a session's button; its owner alone is told."""
+        owner = self.rt.apply(
+            lambda: self.core.invoke_action(identity.name, request.session_id, request.action_id, request.text)
+        )
+        return pb.InvokeActionResponse(provider=owner)

@@ -16,6 +16,7 @@ from channelkit.host import core
 from channelkit.host.core import events as ev
 from channelkit.sdk import NotificationAction
 from channelkit.sdk import NotificationReason
+from channelkit.sdk import PageType
 from channelkit.sdk import PanelMode
 from channelkit.v1 import agent_service_pb2 as agent_pb
 from channelkit.v1 import provider_service_pb2 as provider_pb
@@ -44,8 +45,26 @@ def timestamp(moment: datetime) -> timestamp_pb2.Timestamp:
     return stamp
 
 
+def transcript_entry(e: core.TranscriptEntry) -> pb.TranscriptEntry:
+    """Convert a transcript entry."""
+    return pb.TranscriptEntry(
+        id=e.id,
+        role=pb.AuthorRole.ValueType(int(e.role)),
+        author=e.author,
+        text=e.text,
+        occurred_at=timestamp(e.occurred_at),
+    )
+
+
+def session_action(a: core.SessionAction) -> pb.SessionAction:
+    """Convert a session action."""
+    return pb.SessionAction(
+        id=a.id, label=a.label, takes_text=a.takes_text, placeholder=a.placeholder, enabled=a.enabled
+    )
+
+
 def tab(t: core.Tab, focused_tab_id: str | None) -> pb.Tab:
-    """Convert a tab."""
+    """Convert a tab (its transcript travels separately; see ``workspace``)."""
     return pb.Tab(
         id=t.id,
         session_id=t.session_id,
@@ -55,6 +74,7 @@ def tab(t: core.Tab, focused_tab_id: str | None) -> pb.Tab:
         can_close=t.can_close,
         focused=t.id == focused_tab_id,
         anchor=t.anchor,
+        record=pb.RecordRef(entity_name=t.record.entity_name, entity_id=t.record.entity_id) if t.record else None,
     )
 
 
@@ -78,6 +98,7 @@ def session(s: core.Session, focused: bool) -> pb.Session:
         provider_session_id=s.provider_session_id,
         focused=focused,
         home=s.home,
+        actions=[session_action(a) for a in s.actions],
     )
 
 
@@ -116,6 +137,12 @@ def workspace(w: core.Workspace, presences: tuple[str, ...]) -> agent_pb.Workspa
         panel_width=w.panel_width,
         notifications=[notification(n) for n in w.pending.values()],
         presences=presences,
+        transcripts=[
+            pb.Transcript(session_id=s.id, tab_id=t.id, entries=[transcript_entry(e) for e in t.transcript])
+            for s in w.sessions.values()
+            for t in s.tabs.values()
+            if t.page_type is PageType.TRANSCRIPT
+        ],
     )
 
 
@@ -156,6 +183,14 @@ _PROVIDER_PAYLOADS: dict[type, tuple[str, Callable[[Any], Any]]] = {
     ),
     ev.PresenceChanged: ("presence_changed", lambda p: provider_pb.PresenceChanged(presence=p.presence)),
     ev.PanelChanged: ("panel_changed", lambda p: provider_pb.PanelChanged(mode=panel_mode(p.mode), width=p.width)),
+    ev.ActionInvoked: (
+        "action_invoked",
+        lambda p: provider_pb.ActionInvoked(session_id=p.session_id, action_id=p.action_id, text=p.text),
+    ),
+    ev.ExternalEvent: (
+        "external_event",
+        lambda p: provider_pb.ExternalEvent(kind=p.kind, attributes=dict(p.attributes)),
+    ),
 }
 
 
@@ -202,6 +237,12 @@ _AGENT_PAYLOADS: dict[type, tuple[str, Callable[[Any], Any]]] = {
     ev.AttentionAlert: (
         "attention_alert",
         lambda p: agent_pb.AttentionAlert(session_id=p.session_id, unread_count=p.unread_count),
+    ),
+    ev.TranscriptAppended: (
+        "transcript_appended",
+        lambda p: agent_pb.TranscriptAppended(
+            session_id=p.session_id, tab_id=p.tab_id, entry=transcript_entry(p.entry)
+        ),
     ),
 }
 

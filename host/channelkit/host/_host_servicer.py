@@ -65,4 +65,29 @@ class HostServicer:
             open_sessions=self.rt.core.open_sessions_of(info.name),
             faults=faults,
             quarantined=quarantined,
+            counters=self._counters(info.name, log.delivered_seq),
         )
+
+    def _counters(self, provider: str, delivered: int) -> pb.ProviderCounters:
+        c = self.rt.core.counters[provider]
+        return pb.ProviderCounters(
+            offered=c.offered,
+            accepted=c.accepted,
+            rejected=c.rejected,
+            timed_out=c.timed_out,
+            cancelled=c.cancelled,
+            sessions_opened=c.sessions_opened,
+            sessions_closed=c.sessions_closed,
+            attention_requests=c.attention_requests,
+            events_delivered=delivered,
+            errors=self.rt.error_counts.get(provider, 0),
+        )
+
+    async def inject_event(self, _identity: Identity, request: pb.InjectEventRequest, _: Ctx) -> pb.InjectEventResponse:
+        """Deliver an outside event to one provider's stream."""
+        self.rt.apply(
+            lambda: self.rt.core.inject_event(
+                request.provider, request.agent_id, request.kind, dict(request.attributes)
+            )
+        )
+        return pb.InjectEventResponse(seq=self.rt.logs[request.provider].head_seq)

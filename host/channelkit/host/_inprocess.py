@@ -92,7 +92,10 @@ class InProcessConnection:
 
     async def _next_batch(self, cursor: int, stream: int) -> list[pb.ProviderEvent]:
         await self._log.wait_beyond(cursor, stream)
-        return self._log.after(cursor)[: self._batch]
+        batch = self._log.after(cursor)[: self._batch]
+        if batch:
+            self._log.mark_delivered(batch[-1].seq)
+        return batch
 
     async def _close(self) -> None:
         self._log.close_stream()

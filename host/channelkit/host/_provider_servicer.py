@@ -14,6 +14,7 @@ from channelkit.host._router import slow_consumer
 from channelkit.host._router import write_within
 from channelkit.host._runtime import HostRuntime
 from channelkit.host.core import Session
+from channelkit.host.core import SessionAction
 from channelkit.host.core import Tab
 from channelkit.host.core import TabSpec
 from channelkit.host.core import ToastSpec
@@ -32,7 +33,20 @@ _RESUME = "this Events stream fell behind and was ended; resume from the last pr
 
 
 def _tab_spec(spec: pb.TabSpec) -> TabSpec:
-    return TabSpec(title=spec.title, page_type=spec.page_type, target=spec.target, can_close=spec.can_close)
+    record = (spec.record.entity_name, spec.record.entity_id) if spec.HasField("record") else None
+    return TabSpec(
+        title=spec.title, page_type=spec.page_type, target=spec.target, can_close=spec.can_close, record=record
+    )
+
+
+def _action(message: wpb.SessionAction) -> SessionAction:
+    return SessionAction(
+        id=message.id,
+        label=message.label,
+        takes_text=message.takes_text,
+        placeholder=message.placeholder,
+        enabled=message.enabled,
+    )
 
 
 class ProviderServicer:
@@ -50,6 +64,7 @@ class ProviderServicer:
             rate_limit_burst=limits.rate_limit_burst,
             event_retention=limits.event_retention,
             max_message_bytes=runtime.config.server.max_message_bytes,
+            max_transcript_entries=limits.max_transcript_entries,
         )
         self._write_timeout = runtime.config.server.stream_write_timeout_seconds
 
@@ -97,6 +112,7 @@ class ProviderServicer:
                     log.check_live(stream)
                     await write_within(context, event, self._write_timeout, _RESUME)
                     cursor = event.seq
+                    log.mark_delivered(cursor)
         except ResourceExhausted as exc:
             self.rt.record_error(identity.name, exc.message)
             raise
@@ -248,6 +264,33 @@ class ProviderServicer:
         """Close an own tab."""
         self.rt.apply(lambda: self.core.close_tab(identity.name, request.tab_id))
         return pb.CloseTabResponse()
+
+    async def append_transcript(
+        self, identity: Identity, request: pb.AppendTranscriptRequest, _: Ctx
+    ) -> pb.AppendTranscriptResponse:
+        """Add an entry to an own transcript tab."""
+        occurred = request.occurred_at.ToDatetime(tzinfo=UTC) if request.HasField("occurred_at") else None
+        entry = self.rt.apply(
+            lambda: self.core.append_transcript(
+                identity.name,
+                request.tab_id,
+                role=request.role,
+                author=request.author,
+                text=request.text,
+                occurred_at=occurred,
+            )
+        )
+        return pb.AppendTranscriptResponse(entry=convert.transcript_entry(entry))
+
+    # --- session actions ----------------------------------------------------------------------
+
+    async def set_session_actions(
+        self, identity: Identity, request: pb.SetSessionActionsRequest, _: Ctx
+    ) -> pb.SetSessionActionsResponse:
+        """Replace an own session's buttons."""
+        actions = [_action(a) for a in request.actions]
+        session = self.rt.apply(lambda: self.core.set_session_actions(identity.name, request.session_id, actions))
+        return pb.SetSessionActionsResponse(session=self._session(session))
 
     # --- notifications ----------------------------------------------------------------------
 

@@ -52,6 +52,7 @@ class ProviderLog:
         self.provider = provider
         self._events: deque[provider_pb.ProviderEvent] = deque(maxlen=retention)
         self.head_seq = 0
+        self.delivered_seq = 0
         self._stream = 0
         self._open_streams = 0
         self._closed = False
@@ -71,6 +72,10 @@ class ProviderLog:
         self._events.append(event)
         self.head_seq = event.seq
         self._signal.fire()
+
+    def mark_delivered(self, seq: int) -> None:
+        """Record that the event ``seq`` was handed to the provider (for its counters)."""
+        self.delivered_seq = max(self.delivered_seq, seq)
 
     def oldest_seq(self) -> int:
         """The oldest retained ``seq`` (``head_seq + 1`` when nothing is retained)."""

@@ -46,6 +46,8 @@ def core_settings(config: HostConfig) -> CoreSettings:
         presences=tuple(config.policy.presences),
         default_notification_timeout=config.limits.default_notification_timeout_seconds,
         analytics_retention=config.limits.analytics_retention,
+        max_transcript_entries=config.limits.max_transcript_entries,
+        record_url=config.console.record_url,
     )
 
 
@@ -89,6 +91,7 @@ class HostRuntime:
         self.idempotency = IdempotencyCache(self.clock, config.limits.idempotency_window_seconds)
         self.rate_limiter = RateLimiter(self.clock, config.limits.rate_limit_per_second, config.limits.rate_limit_burst)
         self.last_errors: dict[str, tuple[str, datetime]] = {}
+        self.error_counts: dict[str, int] = {}
         self._outcomes: dict[str, asyncio.Future[ev.NotificationResolved]] = {}
         self._timers: dict[str, asyncio.TimerHandle] = {}
 
@@ -144,6 +147,7 @@ class HostRuntime:
     def record_error(self, provider: str, message: str, *, logged: bool = False) -> None:
         """Remember the last error of ``provider`` for HostService.ListProviders (and log it unless ``logged``)."""
         self.last_errors[provider] = (message, self.clock.now())
+        self.error_counts[provider] = self.error_counts.get(provider, 0) + 1
         if not logged:
             log.warning("provider %s: %s", provider, message)
 

@@ -55,6 +55,7 @@ class LimitsConfig(_Section):
     default_notification_timeout_seconds: int = Field(120, ge=1, le=500)
     idempotency_window_seconds: float = Field(600.0, ge=1.0, le=86_400.0)
     analytics_retention: int = Field(10_000, ge=1, le=10_000_000)
+    max_transcript_entries: int = Field(1000, ge=10, le=100_000)
 
 
 class PolicyConfig(_Section):
@@ -67,6 +68,21 @@ class PolicyConfig(_Section):
     def _unique_presences(self) -> PolicyConfig:
         if len(set(self.presences)) != len(self.presences) or any(not p.strip() for p in self.presences):
             raise ValueError("presences must be distinct, non-empty texts")
+        return self
+
+
+class ConsoleConfig(_Section):
+    """How the agent's client presents what providers open."""
+
+    record_url: str = Field(
+        "https://crm.example.invalid/{entity_name}/{entity_id}",
+        description="link of a RECORD tab; {entity_name} and {entity_id} are replaced, URL-encoded",
+    )
+
+    @model_validator(mode="after")
+    def _absolute_http_template(self) -> ConsoleConfig:
+        if not self.record_url.startswith(("http://", "https://")) or "{entity_id}" not in self.record_url:
+            raise ValueError("record_url must be an http(s) URL containing {entity_id} (and usually {entity_name})")
         return self
 
 
@@ -116,6 +132,7 @@ class HostConfig(_Section):
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     policy: PolicyConfig = Field(default_factory=PolicyConfig)
     plugins: PluginsConfig = Field(default_factory=PluginsConfig)
+    console: ConsoleConfig = Field(default_factory=ConsoleConfig)
     admins: list[AdminConfig] = Field(default_factory=list)
     agents: list[AgentConfig] = Field(default_factory=list)
     providers: list[ProviderConfig] = Field(default_factory=list)

@@ -46,6 +46,7 @@ class Workspace(_message.Message):
     PANEL_WIDTH_FIELD_NUMBER: _builtins.int
     NOTIFICATIONS_FIELD_NUMBER: _builtins.int
     PRESENCES_FIELD_NUMBER: _builtins.int
+    TRANSCRIPTS_FIELD_NUMBER: _builtins.int
     agent_id: _builtins.str
     """The agent."""
     display_name: _builtins.str
@@ -70,6 +71,10 @@ class Workspace(_message.Message):
     def presences(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """The presences the agent may choose from."""
 
+    @_builtins.property
+    def transcripts(self) -> _containers.RepeatedCompositeFieldContainer[_workspace_pb2.Transcript]:
+        """The content of every transcript tab of the listed sessions."""
+
     def __init__(
         self,
         *,
@@ -82,10 +87,11 @@ class Workspace(_message.Message):
         panel_width: _builtins.int = ...,
         notifications: _abc.Iterable[_workspace_pb2.Notification] | None = ...,
         presences: _abc.Iterable[_builtins.str] | None = ...,
+        transcripts: _abc.Iterable[_workspace_pb2.Transcript] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["agent_id", b"agent_id", "display_name", b"display_name", "focused_session_id", b"focused_session_id", "notifications", b"notifications", "panel_mode", b"panel_mode", "panel_width", b"panel_width", "presence", b"presence", "presences", b"presences", "sessions", b"sessions"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agent_id", b"agent_id", "display_name", b"display_name", "focused_session_id", b"focused_session_id", "notifications", b"notifications", "panel_mode", b"panel_mode", "panel_width", b"panel_width", "presence", b"presence", "presences", b"presences", "sessions", b"sessions", "transcripts", b"transcripts"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -125,6 +131,7 @@ class WorkspaceEvent(_message.Message):
     SETTINGS_CHANGED_FIELD_NUMBER: _builtins.int
     TAB_REFRESH_REQUESTED_FIELD_NUMBER: _builtins.int
     ATTENTION_ALERT_FIELD_NUMBER: _builtins.int
+    TRANSCRIPT_APPENDED_FIELD_NUMBER: _builtins.int
     seq: _builtins.int
     """Per-workspace sequence number, increasing by one per event."""
     @_builtins.property
@@ -169,6 +176,13 @@ class WorkspaceEvent(_message.Message):
         one per session per cooldown.
         """
 
+    @_builtins.property
+    def transcript_appended(self) -> Global___TranscriptAppended:
+        """A provider appended an entry to a transcript tab. `session_updated`
+        never carries transcript entries; they arrive only this way (and in
+        snapshots).
+        """
+
     def __init__(
         self,
         *,
@@ -183,16 +197,49 @@ class WorkspaceEvent(_message.Message):
         settings_changed: Global___WorkspaceSettings | None = ...,
         tab_refresh_requested: Global___TabRefreshRequested | None = ...,
         attention_alert: Global___AttentionAlert | None = ...,
+        transcript_appended: Global___TranscriptAppended | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["attention_alert", b"attention_alert", "focus_changed", b"focus_changed", "notification_removed", b"notification_removed", "notification_shown", b"notification_shown", "occurred_at", b"occurred_at", "payload", b"payload", "session_removed", b"session_removed", "session_updated", b"session_updated", "settings_changed", b"settings_changed", "snapshot", b"snapshot", "tab_refresh_requested", b"tab_refresh_requested"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["attention_alert", b"attention_alert", "focus_changed", b"focus_changed", "notification_removed", b"notification_removed", "notification_shown", b"notification_shown", "occurred_at", b"occurred_at", "payload", b"payload", "session_removed", b"session_removed", "session_updated", b"session_updated", "settings_changed", b"settings_changed", "snapshot", b"snapshot", "tab_refresh_requested", b"tab_refresh_requested", "transcript_appended", b"transcript_appended"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["attention_alert", b"attention_alert", "focus_changed", b"focus_changed", "notification_removed", b"notification_removed", "notification_shown", b"notification_shown", "occurred_at", b"occurred_at", "payload", b"payload", "seq", b"seq", "session_removed", b"session_removed", "session_updated", b"session_updated", "settings_changed", b"settings_changed", "snapshot", b"snapshot", "tab_refresh_requested", b"tab_refresh_requested"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attention_alert", b"attention_alert", "focus_changed", b"focus_changed", "notification_removed", b"notification_removed", "notification_shown", b"notification_shown", "occurred_at", b"occurred_at", "payload", b"payload", "seq", b"seq", "session_removed", b"session_removed", "session_updated", b"session_updated", "settings_changed", b"settings_changed", "snapshot", b"snapshot", "tab_refresh_requested", b"tab_refresh_requested", "transcript_appended", b"transcript_appended"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    _WhichOneofReturnType_payload: _TypeAlias = _typing.Literal["snapshot", "session_updated", "session_removed", "focus_changed", "notification_shown", "notification_removed", "settings_changed", "tab_refresh_requested", "attention_alert"]  # noqa: Y015
+    _WhichOneofReturnType_payload: _TypeAlias = _typing.Literal["snapshot", "session_updated", "session_removed", "focus_changed", "notification_shown", "notification_removed", "settings_changed", "tab_refresh_requested", "attention_alert", "transcript_appended"]  # noqa: Y015
     _WhichOneofArgType_payload: _TypeAlias = _typing.Literal["payload", b"payload"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType_payload) -> _WhichOneofReturnType_payload | None: ...
 
 Global___WorkspaceEvent: _TypeAlias = WorkspaceEvent  # noqa: Y015
+
+@_typing.final
+class TranscriptAppended(_message.Message):
+    """TranscriptAppended carries one new entry of a transcript tab."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SESSION_ID_FIELD_NUMBER: _builtins.int
+    TAB_ID_FIELD_NUMBER: _builtins.int
+    ENTRY_FIELD_NUMBER: _builtins.int
+    session_id: _builtins.str
+    """The session holding the tab."""
+    tab_id: _builtins.str
+    """The transcript tab."""
+    @_builtins.property
+    def entry(self) -> _workspace_pb2.TranscriptEntry:
+        """The new entry."""
+
+    def __init__(
+        self,
+        *,
+        session_id: _builtins.str = ...,
+        tab_id: _builtins.str = ...,
+        entry: _workspace_pb2.TranscriptEntry | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["entry", b"entry"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["entry", b"entry", "session_id", b"session_id", "tab_id", b"tab_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___TranscriptAppended: _TypeAlias = TranscriptAppended  # noqa: Y015
 
 @_typing.final
 class SessionRemoved(_message.Message):
@@ -796,3 +843,57 @@ class AgentSetPanelWidthResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___AgentSetPanelWidthResponse: _TypeAlias = AgentSetPanelWidthResponse  # noqa: Y015
+
+@_typing.final
+class InvokeActionRequest(_message.Message):
+    """Request of AgentService.InvokeAction."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SESSION_ID_FIELD_NUMBER: _builtins.int
+    ACTION_ID_FIELD_NUMBER: _builtins.int
+    TEXT_FIELD_NUMBER: _builtins.int
+    session_id: _builtins.str
+    """The session whose button is pressed. Required."""
+    action_id: _builtins.str
+    """The action's id. Required."""
+    text: _builtins.str
+    """The text typed in the action's text box, 1–4000 characters; required for
+    an action with `takes_text`, and must be empty otherwise.
+    """
+    def __init__(
+        self,
+        *,
+        session_id: _builtins.str = ...,
+        action_id: _builtins.str = ...,
+        text: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["action_id", b"action_id", "session_id", b"session_id", "text", b"text"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___InvokeActionRequest: _TypeAlias = InvokeActionRequest  # noqa: Y015
+
+@_typing.final
+class InvokeActionResponse(_message.Message):
+    """Response of AgentService.InvokeAction."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PROVIDER_FIELD_NUMBER: _builtins.int
+    provider: _builtins.str
+    """The provider that received the invocation (the session's owner)."""
+    def __init__(
+        self,
+        *,
+        provider: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["provider", b"provider"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___InvokeActionResponse: _TypeAlias = InvokeActionResponse  # noqa: Y015

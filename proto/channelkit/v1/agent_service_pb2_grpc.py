@@ -90,6 +90,11 @@ class AgentServiceStub:
                 request_serializer=channelkit_dot_v1_dot_agent__service__pb2.AgentSetPanelWidthRequest.SerializeToString,
                 response_deserializer=channelkit_dot_v1_dot_agent__service__pb2.AgentSetPanelWidthResponse.FromString,
                 _registered_method=True)
+        self.InvokeAction = channel.unary_unary(
+                '/channelkit.v1.AgentService/InvokeAction',
+                request_serializer=channelkit_dot_v1_dot_agent__service__pb2.InvokeActionRequest.SerializeToString,
+                response_deserializer=channelkit_dot_v1_dot_agent__service__pb2.InvokeActionResponse.FromString,
+                _registered_method=True)
 
 
 class AgentServiceServicer:
@@ -187,6 +192,16 @@ class AgentServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def InvokeAction(self, request, context):
+        """Presses one of a session's action buttons; only the session's owner
+        receives ActionInvoked. Errors: SESSION_NOT_FOUND, ACTION_NOT_FOUND,
+        ACTION_DISABLED, INVALID_FIELD (text missing, too long, or given to an
+        action without a text box).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AgentServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -244,6 +259,11 @@ def add_AgentServiceServicer_to_server(servicer, server):
                     servicer.SetPanelWidth,
                     request_deserializer=channelkit_dot_v1_dot_agent__service__pb2.AgentSetPanelWidthRequest.FromString,
                     response_serializer=channelkit_dot_v1_dot_agent__service__pb2.AgentSetPanelWidthResponse.SerializeToString,
+            ),
+            'InvokeAction': grpc.unary_unary_rpc_method_handler(
+                    servicer.InvokeAction,
+                    request_deserializer=channelkit_dot_v1_dot_agent__service__pb2.InvokeActionRequest.FromString,
+                    response_serializer=channelkit_dot_v1_dot_agent__service__pb2.InvokeActionResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -544,6 +564,33 @@ class AgentService:
             '/channelkit.v1.AgentService/SetPanelWidth',
             channelkit_dot_v1_dot_agent__service__pb2.AgentSetPanelWidthRequest.SerializeToString,
             channelkit_dot_v1_dot_agent__service__pb2.AgentSetPanelWidthResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def InvokeAction(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/channelkit.v1.AgentService/InvokeAction',
+            channelkit_dot_v1_dot_agent__service__pb2.InvokeActionRequest.SerializeToString,
+            channelkit_dot_v1_dot_agent__service__pb2.InvokeActionResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -88,6 +88,12 @@ class AgentServiceStub:
     """Sets the panel width (300–10000 px); every provider serving the agent is
     told. Errors: INVALID_FIELD.
     """
+    InvokeAction: _grpc.UnaryUnaryMultiCallable[_agent_service_pb2.InvokeActionRequest, _agent_service_pb2.InvokeActionResponse]
+    """Presses one of a session's action buttons; only the session's owner
+    receives ActionInvoked. Errors: SESSION_NOT_FOUND, ACTION_NOT_FOUND,
+    ACTION_DISABLED, INVALID_FIELD (text missing, too long, or given to an
+    action without a text box).
+    """
 
 @_typing.type_check_only
 class AgentServiceAsyncStub(AgentServiceStub):
@@ -138,6 +144,12 @@ class AgentServiceAsyncStub(AgentServiceStub):
     SetPanelWidth: _aio.UnaryUnaryMultiCallable[_agent_service_pb2.AgentSetPanelWidthRequest, _agent_service_pb2.AgentSetPanelWidthResponse]  # type: ignore[assignment]
     """Sets the panel width (300–10000 px); every provider serving the agent is
     told. Errors: INVALID_FIELD.
+    """
+    InvokeAction: _aio.UnaryUnaryMultiCallable[_agent_service_pb2.InvokeActionRequest, _agent_service_pb2.InvokeActionResponse]  # type: ignore[assignment]
+    """Presses one of a session's action buttons; only the session's owner
+    receives ActionInvoked. Errors: SESSION_NOT_FOUND, ACTION_NOT_FOUND,
+    ACTION_DISABLED, INVALID_FIELD (text missing, too long, or given to an
+    action without a text box).
     """
 
 class AgentServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -252,6 +264,18 @@ class AgentServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_agent_service_pb2.AgentSetPanelWidthResponse, _abc.Awaitable[_agent_service_pb2.AgentSetPanelWidthResponse]]:
         """Sets the panel width (300–10000 px); every provider serving the agent is
         told. Errors: INVALID_FIELD.
+        """
+
+    @_abc_1.abstractmethod
+    def InvokeAction(
+        self,
+        request: _agent_service_pb2.InvokeActionRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_agent_service_pb2.InvokeActionResponse, _abc.Awaitable[_agent_service_pb2.InvokeActionResponse]]:
+        """Presses one of a session's action buttons; only the session's owner
+        receives ActionInvoked. Errors: SESSION_NOT_FOUND, ACTION_NOT_FOUND,
+        ACTION_DISABLED, INVALID_FIELD (text missing, too long, or given to an
+        action without a text box).
         """
 
 def add_AgentServiceServicer_to_server(servicer: AgentServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

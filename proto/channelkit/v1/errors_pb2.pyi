@@ -79,6 +79,14 @@ class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReas
     """No pending notification has this id or cancellation token for the caller.
     Metadata: `notificationId` or `cancellationToken`. Code: NOT_FOUND.
     """
+    ACTION_NOT_FOUND: _ErrorReason.ValueType  # 24
+    """The session has no action with this id.
+    Metadata: `sessionId`, `actionId`. Code: NOT_FOUND.
+    """
+    PROVIDER_NOT_FOUND: _ErrorReason.ValueType  # 25
+    """No configured provider has this name. Metadata: `provider`.
+    Code: NOT_FOUND.
+    """
     SESSION_LIMIT_REACHED: _ErrorReason.ValueType  # 30
     """The agent's workspace already holds `max_sessions` sessions besides Home.
     Metadata: `agentId`, `limit`. Code: RESOURCE_EXHAUSTED.
@@ -95,6 +103,11 @@ class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReas
     """The provider's event stream fell so far behind that retained events were
     about to be dropped, or a write to it stalled; the stream was ended.
     Resume from the last processed `seq`. Code: RESOURCE_EXHAUSTED.
+    """
+    TRANSCRIPT_LIMIT_REACHED: _ErrorReason.ValueType  # 34
+    """The transcript tab already holds `max_transcript_entries` entries; open a
+    new transcript tab to continue. Metadata: `tabId`, `limit`.
+    Code: RESOURCE_EXHAUSTED.
     """
     HOME_SESSION: _ErrorReason.ValueType  # 40
     """The Home session cannot be closed. Code: FAILED_PRECONDITION."""
@@ -136,6 +149,14 @@ class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReas
     """
     PROVIDER_DISABLED: _ErrorReason.ValueType  # 49
     """The provider is configured with `enabled = false`. Code: FAILED_PRECONDITION."""
+    ACTION_DISABLED: _ErrorReason.ValueType  # 50
+    """The action exists but its owner shows it disabled now.
+    Metadata: `sessionId`, `actionId`. Code: FAILED_PRECONDITION.
+    """
+    NOT_A_TRANSCRIPT_TAB: _ErrorReason.ValueType  # 51
+    """AppendTranscript named a tab whose page type is not PAGE_TYPE_TRANSCRIPT.
+    Metadata: `tabId`. Code: FAILED_PRECONDITION.
+    """
     SHUTTING_DOWN: _ErrorReason.ValueType  # 60
     """The host is shutting down; retry against a running host.
     Code: UNAVAILABLE.
@@ -211,6 +232,14 @@ NOTIFICATION_NOT_FOUND: ErrorReason.ValueType  # 23
 """No pending notification has this id or cancellation token for the caller.
 Metadata: `notificationId` or `cancellationToken`. Code: NOT_FOUND.
 """
+ACTION_NOT_FOUND: ErrorReason.ValueType  # 24
+"""The session has no action with this id.
+Metadata: `sessionId`, `actionId`. Code: NOT_FOUND.
+"""
+PROVIDER_NOT_FOUND: ErrorReason.ValueType  # 25
+"""No configured provider has this name. Metadata: `provider`.
+Code: NOT_FOUND.
+"""
 SESSION_LIMIT_REACHED: ErrorReason.ValueType  # 30
 """The agent's workspace already holds `max_sessions` sessions besides Home.
 Metadata: `agentId`, `limit`. Code: RESOURCE_EXHAUSTED.
@@ -227,6 +256,11 @@ SLOW_CONSUMER: ErrorReason.ValueType  # 33
 """The provider's event stream fell so far behind that retained events were
 about to be dropped, or a write to it stalled; the stream was ended.
 Resume from the last processed `seq`. Code: RESOURCE_EXHAUSTED.
+"""
+TRANSCRIPT_LIMIT_REACHED: ErrorReason.ValueType  # 34
+"""The transcript tab already holds `max_transcript_entries` entries; open a
+new transcript tab to continue. Metadata: `tabId`, `limit`.
+Code: RESOURCE_EXHAUSTED.
 """
 HOME_SESSION: ErrorReason.ValueType  # 40
 """The Home session cannot be closed. Code: FAILED_PRECONDITION."""
@@ -268,6 +302,14 @@ Code: ABORTED.
 """
 PROVIDER_DISABLED: ErrorReason.ValueType  # 49
 """The provider is configured with `enabled = false`. Code: FAILED_PRECONDITION."""
+ACTION_DISABLED: ErrorReason.ValueType  # 50
+"""The action exists but its owner shows it disabled now.
+Metadata: `sessionId`, `actionId`. Code: FAILED_PRECONDITION.
+"""
+NOT_A_TRANSCRIPT_TAB: ErrorReason.ValueType  # 51
+"""AppendTranscript named a tab whose page type is not PAGE_TYPE_TRANSCRIPT.
+Metadata: `tabId`. Code: FAILED_PRECONDITION.
+"""
 SHUTTING_DOWN: ErrorReason.ValueType  # 60
 """The host is shutting down; retry against a running host.
 Code: UNAVAILABLE.

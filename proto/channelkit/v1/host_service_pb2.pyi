@@ -54,6 +54,88 @@ PROVIDER_ATTACHMENT_IN_PROCESS: ProviderAttachment.ValueType  # 2
 Global___ProviderAttachment: _TypeAlias = ProviderAttachment  # noqa: Y015
 
 @_typing.final
+class InjectEventRequest(_message.Message):
+    """Request of InjectEvent."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    @_typing.final
+    class AttributesEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        value: _builtins.str
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: _builtins.str = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+    PROVIDER_FIELD_NUMBER: _builtins.int
+    AGENT_ID_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    ATTRIBUTES_FIELD_NUMBER: _builtins.int
+    provider: _builtins.str
+    """The provider to deliver to. Required."""
+    agent_id: _builtins.str
+    """The agent whose workspace the event concerns. Required."""
+    kind: _builtins.str
+    """The event's kind, 1–64 characters of letters, digits and "._:@-"; the
+    provider documents the kinds it understands.
+    """
+    @_builtins.property
+    def attributes(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]:
+        """Details: at most 32 entries, keys at most 100 characters, values at most
+        2000 characters.
+        """
+
+    def __init__(
+        self,
+        *,
+        provider: _builtins.str = ...,
+        agent_id: _builtins.str = ...,
+        kind: _builtins.str = ...,
+        attributes: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agent_id", b"agent_id", "attributes", b"attributes", "kind", b"kind", "provider", b"provider"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___InjectEventRequest: _TypeAlias = InjectEventRequest  # noqa: Y015
+
+@_typing.final
+class InjectEventResponse(_message.Message):
+    """Response of InjectEvent."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SEQ_FIELD_NUMBER: _builtins.int
+    seq: _builtins.int
+    """The `seq` the event got in the provider's log."""
+    def __init__(
+        self,
+        *,
+        seq: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["seq", b"seq"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___InjectEventResponse: _TypeAlias = InjectEventResponse  # noqa: Y015
+
+@_typing.final
 class ListProvidersRequest(_message.Message):
     """Request of ListProviders."""
 
@@ -121,6 +203,7 @@ class ProviderStatus(_message.Message):
     OPEN_SESSIONS_FIELD_NUMBER: _builtins.int
     FAULTS_FIELD_NUMBER: _builtins.int
     QUARANTINED_FIELD_NUMBER: _builtins.int
+    COUNTERS_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     """Unique provider name."""
     label: _builtins.str
@@ -158,6 +241,10 @@ class ProviderStatus(_message.Message):
     def last_error_at(self) -> _timestamp_pb2.Timestamp:
         """When `last_error` was recorded."""
 
+    @_builtins.property
+    def counters(self) -> Global___ProviderCounters:
+        """What the provider did since the host started."""
+
     def __init__(
         self,
         *,
@@ -174,14 +261,73 @@ class ProviderStatus(_message.Message):
         open_sessions: _builtins.int = ...,
         faults: _builtins.int = ...,
         quarantined: _builtins.bool = ...,
+        counters: Global___ProviderCounters | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["last_error_at", b"last_error_at"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["counters", b"counters", "last_error_at", b"last_error_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["attachment", b"attachment", "channel", b"channel", "channel_order", b"channel_order", "connected", b"connected", "enabled", b"enabled", "faults", b"faults", "head_seq", b"head_seq", "label", b"label", "last_error", b"last_error", "last_error_at", b"last_error_at", "name", b"name", "open_sessions", b"open_sessions", "quarantined", b"quarantined"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attachment", b"attachment", "channel", b"channel", "channel_order", b"channel_order", "connected", b"connected", "counters", b"counters", "enabled", b"enabled", "faults", b"faults", "head_seq", b"head_seq", "label", b"label", "last_error", b"last_error", "last_error_at", b"last_error_at", "name", b"name", "open_sessions", b"open_sessions", "quarantined", b"quarantined"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ProviderStatus: _TypeAlias = ProviderStatus  # noqa: Y015
+
+@_typing.final
+class ProviderCounters(_message.Message):
+    """ProviderCounters count a provider's activity since the host started."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    OFFERED_FIELD_NUMBER: _builtins.int
+    ACCEPTED_FIELD_NUMBER: _builtins.int
+    REJECTED_FIELD_NUMBER: _builtins.int
+    TIMED_OUT_FIELD_NUMBER: _builtins.int
+    CANCELLED_FIELD_NUMBER: _builtins.int
+    SESSIONS_OPENED_FIELD_NUMBER: _builtins.int
+    SESSIONS_CLOSED_FIELD_NUMBER: _builtins.int
+    ATTENTION_REQUESTS_FIELD_NUMBER: _builtins.int
+    EVENTS_DELIVERED_FIELD_NUMBER: _builtins.int
+    ERRORS_FIELD_NUMBER: _builtins.int
+    offered: _builtins.int
+    """Toasts the provider offered (NotifyEvent)."""
+    accepted: _builtins.int
+    """Toasts the agent (or auto-accept) accepted."""
+    rejected: _builtins.int
+    """Toasts rejected by the agent or the queue."""
+    timed_out: _builtins.int
+    """Toasts shown for their whole timeout without an answer."""
+    cancelled: _builtins.int
+    """Toasts cancelled by the provider or by the host shutting down."""
+    sessions_opened: _builtins.int
+    """Sessions the provider created."""
+    sessions_closed: _builtins.int
+    """Sessions of the provider the agent closed."""
+    attention_requests: _builtins.int
+    """RequestFocusSession calls on an unfocused session."""
+    events_delivered: _builtins.int
+    """Distinct events handed to the provider (its highest delivered `seq`)."""
+    errors: _builtins.int
+    """Errors the host recorded for the provider (see `last_error`)."""
+    def __init__(
+        self,
+        *,
+        offered: _builtins.int = ...,
+        accepted: _builtins.int = ...,
+        rejected: _builtins.int = ...,
+        timed_out: _builtins.int = ...,
+        cancelled: _builtins.int = ...,
+        sessions_opened: _builtins.int = ...,
+        sessions_closed: _builtins.int = ...,
+        attention_requests: _builtins.int = ...,
+        events_delivered: _builtins.int = ...,
+        errors: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["accepted", b"accepted", "attention_requests", b"attention_requests", "cancelled", b"cancelled", "errors", b"errors", "events_delivered", b"events_delivered", "offered", b"offered", "rejected", b"rejected", "sessions_closed", b"sessions_closed", "sessions_opened", b"sessions_opened", "timed_out", b"timed_out"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ProviderCounters: _TypeAlias = ProviderCounters  # noqa: Y015
 
 @_typing.final
 class PluginStatus(_message.Message):

@@ -26,7 +26,7 @@ if _version_not_supported:
 
 
 class HostServiceStub:
-    """HostService reports on the host itself.
+    """HostService reports on the host itself and lets operators drive it.
     """
 
     def __init__(self, channel):
@@ -40,15 +40,31 @@ class HostServiceStub:
                 request_serializer=channelkit_dot_v1_dot_host__service__pb2.ListProvidersRequest.SerializeToString,
                 response_deserializer=channelkit_dot_v1_dot_host__service__pb2.ListProvidersResponse.FromString,
                 _registered_method=True)
+        self.InjectEvent = channel.unary_unary(
+                '/channelkit.v1.HostService/InjectEvent',
+                request_serializer=channelkit_dot_v1_dot_host__service__pb2.InjectEventRequest.SerializeToString,
+                response_deserializer=channelkit_dot_v1_dot_host__service__pb2.InjectEventResponse.FromString,
+                _registered_method=True)
 
 
 class HostServiceServicer:
-    """HostService reports on the host itself.
+    """HostService reports on the host itself and lets operators drive it.
     """
 
     def ListProviders(self, request, context):
         """Lists every configured provider with its status, lowest channel order
         first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def InjectEvent(self, request, context):
+        """Delivers an outside event (an ExternalEvent, for example a simulated
+        inbound call) to one provider's event stream, in order with its other
+        events; `channelkit simulate` uses it. Errors: PROVIDER_NOT_FOUND,
+        AGENT_NOT_FOUND (the provider does not serve the agent), PROVIDER_DISABLED,
+        INVALID_FIELD.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -62,6 +78,11 @@ def add_HostServiceServicer_to_server(servicer, server):
                     request_deserializer=channelkit_dot_v1_dot_host__service__pb2.ListProvidersRequest.FromString,
                     response_serializer=channelkit_dot_v1_dot_host__service__pb2.ListProvidersResponse.SerializeToString,
             ),
+            'InjectEvent': grpc.unary_unary_rpc_method_handler(
+                    servicer.InjectEvent,
+                    request_deserializer=channelkit_dot_v1_dot_host__service__pb2.InjectEventRequest.FromString,
+                    response_serializer=channelkit_dot_v1_dot_host__service__pb2.InjectEventResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'channelkit.v1.HostService', rpc_method_handlers)
@@ -71,7 +92,7 @@ def add_HostServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class HostService:
-    """HostService reports on the host itself.
+    """HostService reports on the host itself and lets operators drive it.
     """
 
     @staticmethod
@@ -91,6 +112,33 @@ class HostService:
             '/channelkit.v1.HostService/ListProviders',
             channelkit_dot_v1_dot_host__service__pb2.ListProvidersRequest.SerializeToString,
             channelkit_dot_v1_dot_host__service__pb2.ListProvidersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def InjectEvent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/channelkit.v1.HostService/InjectEvent',
+            channelkit_dot_v1_dot_host__service__pb2.InjectEventRequest.SerializeToString,
+            channelkit_dot_v1_dot_host__service__pb2.InjectEventResponse.FromString,
             options,
             channel_credentials,
             insecure,

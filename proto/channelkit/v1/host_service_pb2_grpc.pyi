@@ -36,7 +36,7 @@ GRPC_GENERATED_VERSION: str
 GRPC_VERSION: str
 
 class HostServiceStub:
-    """HostService reports on the host itself."""
+    """HostService reports on the host itself and lets operators drive it."""
 
     @_typing.overload
     def __new__(cls, channel: _grpc.Channel) -> _Self: ...
@@ -46,19 +46,33 @@ class HostServiceStub:
     """Lists every configured provider with its status, lowest channel order
     first.
     """
+    InjectEvent: _grpc.UnaryUnaryMultiCallable[_host_service_pb2.InjectEventRequest, _host_service_pb2.InjectEventResponse]
+    """Delivers an outside event (an ExternalEvent, for example a simulated
+    inbound call) to one provider's event stream, in order with its other
+    events; `channelkit simulate` uses it. Errors: PROVIDER_NOT_FOUND,
+    AGENT_NOT_FOUND (the provider does not serve the agent), PROVIDER_DISABLED,
+    INVALID_FIELD.
+    """
 
 @_typing.type_check_only
 class HostServiceAsyncStub(HostServiceStub):
-    """HostService reports on the host itself."""
+    """HostService reports on the host itself and lets operators drive it."""
 
     def __init__(self, channel: _aio.Channel) -> None: ...
     ListProviders: _aio.UnaryUnaryMultiCallable[_host_service_pb2.ListProvidersRequest, _host_service_pb2.ListProvidersResponse]  # type: ignore[assignment]
     """Lists every configured provider with its status, lowest channel order
     first.
     """
+    InjectEvent: _aio.UnaryUnaryMultiCallable[_host_service_pb2.InjectEventRequest, _host_service_pb2.InjectEventResponse]  # type: ignore[assignment]
+    """Delivers an outside event (an ExternalEvent, for example a simulated
+    inbound call) to one provider's event stream, in order with its other
+    events; `channelkit simulate` uses it. Errors: PROVIDER_NOT_FOUND,
+    AGENT_NOT_FOUND (the provider does not serve the agent), PROVIDER_DISABLED,
+    INVALID_FIELD.
+    """
 
 class HostServiceServicer(metaclass=_abc_1.ABCMeta):
-    """HostService reports on the host itself."""
+    """HostService reports on the host itself and lets operators drive it."""
 
     @_abc_1.abstractmethod
     def ListProviders(
@@ -68,6 +82,19 @@ class HostServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_host_service_pb2.ListProvidersResponse, _abc.Awaitable[_host_service_pb2.ListProvidersResponse]]:
         """Lists every configured provider with its status, lowest channel order
         first.
+        """
+
+    @_abc_1.abstractmethod
+    def InjectEvent(
+        self,
+        request: _host_service_pb2.InjectEventRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_host_service_pb2.InjectEventResponse, _abc.Awaitable[_host_service_pb2.InjectEventResponse]]:
+        """Delivers an outside event (an ExternalEvent, for example a simulated
+        inbound call) to one provider's event stream, in order with its other
+        events; `channelkit simulate` uses it. Errors: PROVIDER_NOT_FOUND,
+        AGENT_NOT_FOUND (the provider does not serve the agent), PROVIDER_DISABLED,
+        INVALID_FIELD.
         """
 
 def add_HostServiceServicer_to_server(servicer: HostServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

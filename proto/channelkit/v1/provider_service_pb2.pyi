@@ -168,6 +168,8 @@ class ProviderEvent(_message.Message):
     CLICK_TO_ACT_FIELD_NUMBER: _builtins.int
     PRESENCE_CHANGED_FIELD_NUMBER: _builtins.int
     PANEL_CHANGED_FIELD_NUMBER: _builtins.int
+    ACTION_INVOKED_FIELD_NUMBER: _builtins.int
+    EXTERNAL_EVENT_FIELD_NUMBER: _builtins.int
     seq: _builtins.int
     """Per-provider sequence number: 1, 2, 3, … without gaps."""
     event_id: _builtins.str
@@ -212,6 +214,16 @@ class ProviderEvent(_message.Message):
     def panel_changed(self) -> Global___PanelChanged:
         """The agent's panel mode or width changed."""
 
+    @_builtins.property
+    def action_invoked(self) -> Global___ActionInvoked:
+        """The agent pressed an action button of one of the caller's sessions."""
+
+    @_builtins.property
+    def external_event(self) -> Global___ExternalEvent:
+        """An operator or test harness injected an outside event for the caller
+        (HostService.InjectEvent), for example a simulated inbound call.
+        """
+
     def __init__(
         self,
         *,
@@ -228,16 +240,101 @@ class ProviderEvent(_message.Message):
         click_to_act: Global___ClickToAct | None = ...,
         presence_changed: Global___PresenceChanged | None = ...,
         panel_changed: Global___PanelChanged | None = ...,
+        action_invoked: Global___ActionInvoked | None = ...,
+        external_event: Global___ExternalEvent | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["click_to_act", b"click_to_act", "notification_resolved", b"notification_resolved", "occurred_at", b"occurred_at", "panel_changed", b"panel_changed", "payload", b"payload", "presence_changed", b"presence_changed", "session_closed", b"session_closed", "session_focus_changed", b"session_focus_changed", "tab_closed", b"tab_closed", "tab_focused", b"tab_focused"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["action_invoked", b"action_invoked", "click_to_act", b"click_to_act", "external_event", b"external_event", "notification_resolved", b"notification_resolved", "occurred_at", b"occurred_at", "panel_changed", b"panel_changed", "payload", b"payload", "presence_changed", b"presence_changed", "session_closed", b"session_closed", "session_focus_changed", b"session_focus_changed", "tab_closed", b"tab_closed", "tab_focused", b"tab_focused"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["agent_id", b"agent_id", "click_to_act", b"click_to_act", "correlation_id", b"correlation_id", "event_id", b"event_id", "notification_resolved", b"notification_resolved", "occurred_at", b"occurred_at", "panel_changed", b"panel_changed", "payload", b"payload", "presence_changed", b"presence_changed", "seq", b"seq", "session_closed", b"session_closed", "session_focus_changed", b"session_focus_changed", "tab_closed", b"tab_closed", "tab_focused", b"tab_focused"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["action_invoked", b"action_invoked", "agent_id", b"agent_id", "click_to_act", b"click_to_act", "correlation_id", b"correlation_id", "event_id", b"event_id", "external_event", b"external_event", "notification_resolved", b"notification_resolved", "occurred_at", b"occurred_at", "panel_changed", b"panel_changed", "payload", b"payload", "presence_changed", b"presence_changed", "seq", b"seq", "session_closed", b"session_closed", "session_focus_changed", b"session_focus_changed", "tab_closed", b"tab_closed", "tab_focused", b"tab_focused"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    _WhichOneofReturnType_payload: _TypeAlias = _typing.Literal["session_focus_changed", "session_closed", "tab_focused", "tab_closed", "notification_resolved", "click_to_act", "presence_changed", "panel_changed"]  # noqa: Y015
+    _WhichOneofReturnType_payload: _TypeAlias = _typing.Literal["session_focus_changed", "session_closed", "tab_focused", "tab_closed", "notification_resolved", "click_to_act", "presence_changed", "panel_changed", "action_invoked", "external_event"]  # noqa: Y015
     _WhichOneofArgType_payload: _TypeAlias = _typing.Literal["payload", b"payload"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType_payload) -> _WhichOneofReturnType_payload | None: ...
 
 Global___ProviderEvent: _TypeAlias = ProviderEvent  # noqa: Y015
+
+@_typing.final
+class ActionInvoked(_message.Message):
+    """ActionInvoked tells an owner that the agent pressed one of its buttons."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SESSION_ID_FIELD_NUMBER: _builtins.int
+    ACTION_ID_FIELD_NUMBER: _builtins.int
+    TEXT_FIELD_NUMBER: _builtins.int
+    session_id: _builtins.str
+    """The session concerned."""
+    action_id: _builtins.str
+    """The action's id as declared in SetSessionActions."""
+    text: _builtins.str
+    """The text the agent typed; empty for an action without a text box."""
+    def __init__(
+        self,
+        *,
+        session_id: _builtins.str = ...,
+        action_id: _builtins.str = ...,
+        text: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["action_id", b"action_id", "session_id", b"session_id", "text", b"text"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ActionInvoked: _TypeAlias = ActionInvoked  # noqa: Y015
+
+@_typing.final
+class ExternalEvent(_message.Message):
+    """ExternalEvent is an outside event addressed to the provider, in the shape
+    the provider documents for `kind` (for example kind "call" with attributes
+    "from" and "name").
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    @_typing.final
+    class AttributesEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        value: _builtins.str
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: _builtins.str = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+    KIND_FIELD_NUMBER: _builtins.int
+    ATTRIBUTES_FIELD_NUMBER: _builtins.int
+    kind: _builtins.str
+    """What happened, 1–64 characters of letters, digits and "._:@-"."""
+    @_builtins.property
+    def attributes(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]:
+        """Details: at most 32 entries, keys at most 100 characters, values at most
+        2000 characters.
+        """
+
+    def __init__(
+        self,
+        *,
+        kind: _builtins.str = ...,
+        attributes: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attributes", b"attributes", "kind", b"kind"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ExternalEvent: _TypeAlias = ExternalEvent  # noqa: Y015
 
 @_typing.final
 class SessionFocusChanged(_message.Message):
@@ -517,14 +614,24 @@ class TabSpec(_message.Message):
     PAGE_TYPE_FIELD_NUMBER: _builtins.int
     TARGET_FIELD_NUMBER: _builtins.int
     CAN_CLOSE_FIELD_NUMBER: _builtins.int
+    RECORD_FIELD_NUMBER: _builtins.int
     title: _builtins.str
     """Tab title, 1–200 characters."""
     page_type: _workspace_pb2.PageType.ValueType
     """What the tab shows. Required."""
     target: _builtins.str
-    """The URL or page name, 1–2048 characters (see Tab.target)."""
+    """The URL or page name, 1–2048 characters, for PAGE_TYPE_URL and
+    PAGE_TYPE_CUSTOM; must be empty for PAGE_TYPE_TRANSCRIPT and
+    PAGE_TYPE_RECORD, whose target the host sets (see Tab.target).
+    """
     can_close: _builtins.bool
     """Whether the agent may close the tab (ignored for an anchor tab)."""
+    @_builtins.property
+    def record(self) -> _workspace_pb2.RecordRef:
+        """The record to show; required for PAGE_TYPE_RECORD, must be unset
+        otherwise.
+        """
+
     def __init__(
         self,
         *,
@@ -532,10 +639,11 @@ class TabSpec(_message.Message):
         page_type: _workspace_pb2.PageType.ValueType = ...,
         target: _builtins.str = ...,
         can_close: _builtins.bool = ...,
+        record: _workspace_pb2.RecordRef | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["record", b"record"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["can_close", b"can_close", "page_type", b"page_type", "target", b"target", "title", b"title"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["can_close", b"can_close", "page_type", b"page_type", "record", b"record", "target", b"target", "title", b"title"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1452,6 +1560,130 @@ class CloseTabResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___CloseTabResponse: _TypeAlias = CloseTabResponse  # noqa: Y015
+
+@_typing.final
+class AppendTranscriptRequest(_message.Message):
+    """Request of AppendTranscript."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    TAB_ID_FIELD_NUMBER: _builtins.int
+    ROLE_FIELD_NUMBER: _builtins.int
+    AUTHOR_FIELD_NUMBER: _builtins.int
+    TEXT_FIELD_NUMBER: _builtins.int
+    OCCURRED_AT_FIELD_NUMBER: _builtins.int
+    request_id: _builtins.str
+    """Idempotency key; see the service comment."""
+    tab_id: _builtins.str
+    """A PAGE_TYPE_TRANSCRIPT tab of the caller. Required."""
+    role: _workspace_pb2.AuthorRole.ValueType
+    """Who wrote the entry. Required."""
+    author: _builtins.str
+    """Name shown beside the entry, at most 100 characters."""
+    text: _builtins.str
+    """The entry's text, 1–4000 characters."""
+    @_builtins.property
+    def occurred_at(self) -> _timestamp_pb2.Timestamp:
+        """When it was written; the host's clock when unset."""
+
+    def __init__(
+        self,
+        *,
+        request_id: _builtins.str = ...,
+        tab_id: _builtins.str = ...,
+        role: _workspace_pb2.AuthorRole.ValueType = ...,
+        author: _builtins.str = ...,
+        text: _builtins.str = ...,
+        occurred_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["occurred_at", b"occurred_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["author", b"author", "occurred_at", b"occurred_at", "request_id", b"request_id", "role", b"role", "tab_id", b"tab_id", "text", b"text"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AppendTranscriptRequest: _TypeAlias = AppendTranscriptRequest  # noqa: Y015
+
+@_typing.final
+class AppendTranscriptResponse(_message.Message):
+    """Response of AppendTranscript."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ENTRY_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def entry(self) -> _workspace_pb2.TranscriptEntry:
+        """The stored entry."""
+
+    def __init__(
+        self,
+        *,
+        entry: _workspace_pb2.TranscriptEntry | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["entry", b"entry"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["entry", b"entry"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AppendTranscriptResponse: _TypeAlias = AppendTranscriptResponse  # noqa: Y015
+
+@_typing.final
+class SetSessionActionsRequest(_message.Message):
+    """Request of SetSessionActions."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    SESSION_ID_FIELD_NUMBER: _builtins.int
+    ACTIONS_FIELD_NUMBER: _builtins.int
+    request_id: _builtins.str
+    """Idempotency key; see the service comment."""
+    session_id: _builtins.str
+    """The session. Required."""
+    @_builtins.property
+    def actions(self) -> _containers.RepeatedCompositeFieldContainer[_workspace_pb2.SessionAction]:
+        """The buttons in display order, at most 8, ids unique (see SessionAction)."""
+
+    def __init__(
+        self,
+        *,
+        request_id: _builtins.str = ...,
+        session_id: _builtins.str = ...,
+        actions: _abc.Iterable[_workspace_pb2.SessionAction] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actions", b"actions", "request_id", b"request_id", "session_id", b"session_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SetSessionActionsRequest: _TypeAlias = SetSessionActionsRequest  # noqa: Y015
+
+@_typing.final
+class SetSessionActionsResponse(_message.Message):
+    """Response of SetSessionActions."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SESSION_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def session(self) -> _workspace_pb2.Session:
+        """The session after the change."""
+
+    def __init__(
+        self,
+        *,
+        session: _workspace_pb2.Session | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["session", b"session"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["session", b"session"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SetSessionActionsResponse: _TypeAlias = SetSessionActionsResponse  # noqa: Y015
 
 @_typing.final
 class NotifyEventRequest(_message.Message):

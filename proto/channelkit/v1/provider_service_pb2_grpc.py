@@ -133,6 +133,16 @@ class ProviderServiceStub:
                 request_serializer=channelkit_dot_v1_dot_provider__service__pb2.CloseTabRequest.SerializeToString,
                 response_deserializer=channelkit_dot_v1_dot_provider__service__pb2.CloseTabResponse.FromString,
                 _registered_method=True)
+        self.AppendTranscript = channel.unary_unary(
+                '/channelkit.v1.ProviderService/AppendTranscript',
+                request_serializer=channelkit_dot_v1_dot_provider__service__pb2.AppendTranscriptRequest.SerializeToString,
+                response_deserializer=channelkit_dot_v1_dot_provider__service__pb2.AppendTranscriptResponse.FromString,
+                _registered_method=True)
+        self.SetSessionActions = channel.unary_unary(
+                '/channelkit.v1.ProviderService/SetSessionActions',
+                request_serializer=channelkit_dot_v1_dot_provider__service__pb2.SetSessionActionsRequest.SerializeToString,
+                response_deserializer=channelkit_dot_v1_dot_provider__service__pb2.SetSessionActionsResponse.FromString,
+                _registered_method=True)
         self.NotifyEvent = channel.unary_unary(
                 '/channelkit.v1.ProviderService/NotifyEvent',
                 request_serializer=channelkit_dot_v1_dot_provider__service__pb2.NotifyEventRequest.SerializeToString,
@@ -361,6 +371,26 @@ class ProviderServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def AppendTranscript(self, request, context):
+        """Appends an entry to a PAGE_TYPE_TRANSCRIPT tab of one of the caller's
+        sessions; the agent's client receives it as `transcript_appended`.
+        Errors: TAB_NOT_FOUND, NOT_A_TRANSCRIPT_TAB, TRANSCRIPT_LIMIT_REACHED,
+        INVALID_FIELD.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetSessionActions(self, request, context):
+        """--- Session actions ----------------------------------------------------------
+
+        Replaces the action buttons of one of the caller's sessions (an empty
+        list removes them). Errors: SESSION_NOT_FOUND, INVALID_FIELD.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def NotifyEvent(self, request, context):
         """--- Notifications ----------------------------------------------------------
 
@@ -549,6 +579,16 @@ def add_ProviderServiceServicer_to_server(servicer, server):
                     servicer.CloseTab,
                     request_deserializer=channelkit_dot_v1_dot_provider__service__pb2.CloseTabRequest.FromString,
                     response_serializer=channelkit_dot_v1_dot_provider__service__pb2.CloseTabResponse.SerializeToString,
+            ),
+            'AppendTranscript': grpc.unary_unary_rpc_method_handler(
+                    servicer.AppendTranscript,
+                    request_deserializer=channelkit_dot_v1_dot_provider__service__pb2.AppendTranscriptRequest.FromString,
+                    response_serializer=channelkit_dot_v1_dot_provider__service__pb2.AppendTranscriptResponse.SerializeToString,
+            ),
+            'SetSessionActions': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetSessionActions,
+                    request_deserializer=channelkit_dot_v1_dot_provider__service__pb2.SetSessionActionsRequest.FromString,
+                    response_serializer=channelkit_dot_v1_dot_provider__service__pb2.SetSessionActionsResponse.SerializeToString,
             ),
             'NotifyEvent': grpc.unary_unary_rpc_method_handler(
                     servicer.NotifyEvent,
@@ -1123,6 +1163,60 @@ class ProviderService:
             '/channelkit.v1.ProviderService/CloseTab',
             channelkit_dot_v1_dot_provider__service__pb2.CloseTabRequest.SerializeToString,
             channelkit_dot_v1_dot_provider__service__pb2.CloseTabResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AppendTranscript(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/channelkit.v1.ProviderService/AppendTranscript',
+            channelkit_dot_v1_dot_provider__service__pb2.AppendTranscriptRequest.SerializeToString,
+            channelkit_dot_v1_dot_provider__service__pb2.AppendTranscriptResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetSessionActions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/channelkit.v1.ProviderService/SetSessionActions',
+            channelkit_dot_v1_dot_provider__service__pb2.SetSessionActionsRequest.SerializeToString,
+            channelkit_dot_v1_dot_provider__service__pb2.SetSessionActionsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -140,6 +140,18 @@ class ProviderServiceStub:
     """Sets a tab's title. Errors: TAB_NOT_FOUND, INVALID_FIELD."""
     CloseTab: _grpc.UnaryUnaryMultiCallable[_provider_service_pb2.CloseTabRequest, _provider_service_pb2.CloseTabResponse]
     """Closes one of the caller's tabs. Errors: TAB_NOT_FOUND, ANCHOR_TAB."""
+    AppendTranscript: _grpc.UnaryUnaryMultiCallable[_provider_service_pb2.AppendTranscriptRequest, _provider_service_pb2.AppendTranscriptResponse]
+    """Appends an entry to a PAGE_TYPE_TRANSCRIPT tab of one of the caller's
+    sessions; the agent's client receives it as `transcript_appended`.
+    Errors: TAB_NOT_FOUND, NOT_A_TRANSCRIPT_TAB, TRANSCRIPT_LIMIT_REACHED,
+    INVALID_FIELD.
+    """
+    SetSessionActions: _grpc.UnaryUnaryMultiCallable[_provider_service_pb2.SetSessionActionsRequest, _provider_service_pb2.SetSessionActionsResponse]
+    """--- Session actions ----------------------------------------------------------
+
+    Replaces the action buttons of one of the caller's sessions (an empty
+    list removes them). Errors: SESSION_NOT_FOUND, INVALID_FIELD.
+    """
     NotifyEvent: _grpc.UnaryUnaryMultiCallable[_provider_service_pb2.NotifyEventRequest, _provider_service_pb2.NotifyEventResponse]
     """--- Notifications ----------------------------------------------------------
 
@@ -275,6 +287,18 @@ class ProviderServiceAsyncStub(ProviderServiceStub):
     """Sets a tab's title. Errors: TAB_NOT_FOUND, INVALID_FIELD."""
     CloseTab: _aio.UnaryUnaryMultiCallable[_provider_service_pb2.CloseTabRequest, _provider_service_pb2.CloseTabResponse]  # type: ignore[assignment]
     """Closes one of the caller's tabs. Errors: TAB_NOT_FOUND, ANCHOR_TAB."""
+    AppendTranscript: _aio.UnaryUnaryMultiCallable[_provider_service_pb2.AppendTranscriptRequest, _provider_service_pb2.AppendTranscriptResponse]  # type: ignore[assignment]
+    """Appends an entry to a PAGE_TYPE_TRANSCRIPT tab of one of the caller's
+    sessions; the agent's client receives it as `transcript_appended`.
+    Errors: TAB_NOT_FOUND, NOT_A_TRANSCRIPT_TAB, TRANSCRIPT_LIMIT_REACHED,
+    INVALID_FIELD.
+    """
+    SetSessionActions: _aio.UnaryUnaryMultiCallable[_provider_service_pb2.SetSessionActionsRequest, _provider_service_pb2.SetSessionActionsResponse]  # type: ignore[assignment]
+    """--- Session actions ----------------------------------------------------------
+
+    Replaces the action buttons of one of the caller's sessions (an empty
+    list removes them). Errors: SESSION_NOT_FOUND, INVALID_FIELD.
+    """
     NotifyEvent: _aio.UnaryUnaryMultiCallable[_provider_service_pb2.NotifyEventRequest, _provider_service_pb2.NotifyEventResponse]  # type: ignore[assignment]
     """--- Notifications ----------------------------------------------------------
 
@@ -521,6 +545,30 @@ class ProviderServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_provider_service_pb2.CloseTabResponse, _abc.Awaitable[_provider_service_pb2.CloseTabResponse]]:
         """Closes one of the caller's tabs. Errors: TAB_NOT_FOUND, ANCHOR_TAB."""
+
+    @_abc_1.abstractmethod
+    def AppendTranscript(
+        self,
+        request: _provider_service_pb2.AppendTranscriptRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_provider_service_pb2.AppendTranscriptResponse, _abc.Awaitable[_provider_service_pb2.AppendTranscriptResponse]]:
+        """Appends an entry to a PAGE_TYPE_TRANSCRIPT tab of one of the caller's
+        sessions; the agent's client receives it as `transcript_appended`.
+        Errors: TAB_NOT_FOUND, NOT_A_TRANSCRIPT_TAB, TRANSCRIPT_LIMIT_REACHED,
+        INVALID_FIELD.
+        """
+
+    @_abc_1.abstractmethod
+    def SetSessionActions(
+        self,
+        request: _provider_service_pb2.SetSessionActionsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_provider_service_pb2.SetSessionActionsResponse, _abc.Awaitable[_provider_service_pb2.SetSessionActionsResponse]]:
+        """--- Session actions ----------------------------------------------------------
+
+        Replaces the action buttons of one of the caller's sessions (an empty
+        list removes them). Errors: SESSION_NOT_FOUND, INVALID_FIELD.
+        """
 
     @_abc_1.abstractmethod
     def NotifyEvent(

@@ -28,6 +28,34 @@ else:
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class _AuthorRole:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _AuthorRoleEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_AuthorRole.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    AUTHOR_ROLE_UNSPECIFIED: _AuthorRole.ValueType  # 0
+    """Not used; rejected with INVALID_FIELD."""
+    AUTHOR_ROLE_CUSTOMER: _AuthorRole.ValueType  # 1
+    """The customer (caller, texter, chat visitor)."""
+    AUTHOR_ROLE_AGENT: _AuthorRole.ValueType  # 2
+    """The agent."""
+    AUTHOR_ROLE_SYSTEM: _AuthorRole.ValueType  # 3
+    """The channel itself: call events, delivery receipts, notices."""
+
+class AuthorRole(_AuthorRole, metaclass=_AuthorRoleEnumTypeWrapper):
+    """AuthorRole says who wrote a transcript entry."""
+
+AUTHOR_ROLE_UNSPECIFIED: AuthorRole.ValueType  # 0
+"""Not used; rejected with INVALID_FIELD."""
+AUTHOR_ROLE_CUSTOMER: AuthorRole.ValueType  # 1
+"""The customer (caller, texter, chat visitor)."""
+AUTHOR_ROLE_AGENT: AuthorRole.ValueType  # 2
+"""The agent."""
+AUTHOR_ROLE_SYSTEM: AuthorRole.ValueType  # 3
+"""The channel itself: call events, delivery receipts, notices."""
+Global___AuthorRole: _TypeAlias = AuthorRole  # noqa: Y015
+
 class _SessionState:
     ValueType = _typing.NewType("ValueType", _builtins.int)
     V: _TypeAlias = ValueType  # noqa: Y015
@@ -64,6 +92,15 @@ class _PageTypeEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_PageType.Val
     """A third-party web page; `target` is an absolute http or https URL."""
     PAGE_TYPE_CUSTOM: _PageType.ValueType  # 2
     """A page of the provider's own, named by `target`."""
+    PAGE_TYPE_TRANSCRIPT: _PageType.ValueType  # 3
+    """A conversation kept and rendered by the host: the owning provider appends
+    entries with AppendTranscript and the agent's client receives them as
+    `transcript_appended` workspace events. `target` is not used.
+    """
+    PAGE_TYPE_RECORD: _PageType.ValueType  # 4
+    """A CRM record named by `record`; the host sets `target` to the record's
+    link built from the configured `console.record_url` template.
+    """
 
 class PageType(_PageType, metaclass=_PageTypeEnumTypeWrapper):
     """PageType says how the agent's client renders a tab."""
@@ -74,6 +111,15 @@ PAGE_TYPE_URL: PageType.ValueType  # 1
 """A third-party web page; `target` is an absolute http or https URL."""
 PAGE_TYPE_CUSTOM: PageType.ValueType  # 2
 """A page of the provider's own, named by `target`."""
+PAGE_TYPE_TRANSCRIPT: PageType.ValueType  # 3
+"""A conversation kept and rendered by the host: the owning provider appends
+entries with AppendTranscript and the agent's client receives them as
+`transcript_appended` workspace events. `target` is not used.
+"""
+PAGE_TYPE_RECORD: PageType.ValueType  # 4
+"""A CRM record named by `record`; the host sets `target` to the record's
+link built from the configured `console.record_url` template.
+"""
 Global___PageType: _TypeAlias = PageType  # noqa: Y015
 
 class _PanelMode:
@@ -232,6 +278,7 @@ class Session(_message.Message):
     FOCUSED_FIELD_NUMBER: _builtins.int
     HOME_FIELD_NUMBER: _builtins.int
     KPI_BREACH_DETAILS_FIELD_NUMBER: _builtins.int
+    ACTIONS_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Host-assigned id, unique within the host ("s-" followed by 32 hex digits;
     Home is "home-<agent id>").
@@ -283,6 +330,12 @@ class Session(_message.Message):
         values (at most 2048 characters), at most 64 entries.
         """
 
+    @_builtins.property
+    def actions(self) -> _containers.RepeatedCompositeFieldContainer[Global___SessionAction]:
+        """The buttons the owning provider offers for this session, in display order
+        (SetSessionActions); the agent presses one with AgentService.InvokeAction.
+        """
+
     def __init__(
         self,
         *,
@@ -303,14 +356,161 @@ class Session(_message.Message):
         focused: _builtins.bool = ...,
         home: _builtins.bool = ...,
         kpi_breach_details: _builtins.str = ...,
+        actions: _abc.Iterable[Global___SessionAction] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["agent_id", b"agent_id", "attention", b"attention", "context", b"context", "correlation_id", b"correlation_id", "created_at", b"created_at", "focused", b"focused", "focused_tab_id", b"focused_tab_id", "home", b"home", "id", b"id", "kpi_breach", b"kpi_breach", "kpi_breach_details", b"kpi_breach_details", "owner_provider", b"owner_provider", "provider_session_id", b"provider_session_id", "state", b"state", "tabs", b"tabs", "title", b"title", "unread_count", b"unread_count"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actions", b"actions", "agent_id", b"agent_id", "attention", b"attention", "context", b"context", "correlation_id", b"correlation_id", "created_at", b"created_at", "focused", b"focused", "focused_tab_id", b"focused_tab_id", "home", b"home", "id", b"id", "kpi_breach", b"kpi_breach", "kpi_breach_details", b"kpi_breach_details", "owner_provider", b"owner_provider", "provider_session_id", b"provider_session_id", "state", b"state", "tabs", b"tabs", "title", b"title", "unread_count", b"unread_count"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Session: _TypeAlias = Session  # noqa: Y015
+
+@_typing.final
+class SessionAction(_message.Message):
+    """SessionAction is a button the owning provider shows with its session, for
+    example "Hold", "Hang up" or "Send" (with a text box).
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    LABEL_FIELD_NUMBER: _builtins.int
+    TAKES_TEXT_FIELD_NUMBER: _builtins.int
+    PLACEHOLDER_FIELD_NUMBER: _builtins.int
+    ENABLED_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    """Id the provider receives in ActionInvoked: 1–64 characters of letters,
+    digits and "._:@-", unique within the session.
+    """
+    label: _builtins.str
+    """Button label, 1–40 characters."""
+    takes_text: _builtins.bool
+    """True when the button comes with a text box; its text (1–4000 characters)
+    is required when the agent presses the button.
+    """
+    placeholder: _builtins.str
+    """Hint shown in the empty text box, at most 100 characters."""
+    enabled: _builtins.bool
+    """False shows the button greyed out; pressing it fails with ACTION_DISABLED."""
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        label: _builtins.str = ...,
+        takes_text: _builtins.bool = ...,
+        placeholder: _builtins.str = ...,
+        enabled: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["enabled", b"enabled", "id", b"id", "label", b"label", "placeholder", b"placeholder", "takes_text", b"takes_text"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SessionAction: _TypeAlias = SessionAction  # noqa: Y015
+
+@_typing.final
+class RecordRef(_message.Message):
+    """RecordRef names a CRM record: an entity (table) name and a record id."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ENTITY_NAME_FIELD_NUMBER: _builtins.int
+    ENTITY_ID_FIELD_NUMBER: _builtins.int
+    entity_name: _builtins.str
+    """The entity name, for example "contact": 1–64 characters of letters,
+    digits and "._:@-".
+    """
+    entity_id: _builtins.str
+    """The record's id within the entity, 1–128 characters of letters, digits
+    and "._:@-".
+    """
+    def __init__(
+        self,
+        *,
+        entity_name: _builtins.str = ...,
+        entity_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["entity_id", b"entity_id", "entity_name", b"entity_name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordRef: _TypeAlias = RecordRef  # noqa: Y015
+
+@_typing.final
+class TranscriptEntry(_message.Message):
+    """TranscriptEntry is one line of a conversation tab."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    ROLE_FIELD_NUMBER: _builtins.int
+    AUTHOR_FIELD_NUMBER: _builtins.int
+    TEXT_FIELD_NUMBER: _builtins.int
+    OCCURRED_AT_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    """Host-assigned id ("r-" followed by 32 hex digits)."""
+    role: Global___AuthorRole.ValueType
+    """Who wrote it."""
+    author: _builtins.str
+    """Name shown beside the entry, at most 100 characters (may be empty)."""
+    text: _builtins.str
+    """The entry's text, 1–4000 characters."""
+    @_builtins.property
+    def occurred_at(self) -> _timestamp_pb2.Timestamp:
+        """When it was written (the provider's time if it gave one, else the host's)."""
+
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        role: Global___AuthorRole.ValueType = ...,
+        author: _builtins.str = ...,
+        text: _builtins.str = ...,
+        occurred_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["occurred_at", b"occurred_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["author", b"author", "id", b"id", "occurred_at", b"occurred_at", "role", b"role", "text", b"text"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___TranscriptEntry: _TypeAlias = TranscriptEntry  # noqa: Y015
+
+@_typing.final
+class Transcript(_message.Message):
+    """Transcript is the content of one PAGE_TYPE_TRANSCRIPT tab, kept by the host."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SESSION_ID_FIELD_NUMBER: _builtins.int
+    TAB_ID_FIELD_NUMBER: _builtins.int
+    ENTRIES_FIELD_NUMBER: _builtins.int
+    session_id: _builtins.str
+    """The session holding the tab."""
+    tab_id: _builtins.str
+    """The transcript tab."""
+    @_builtins.property
+    def entries(self) -> _containers.RepeatedCompositeFieldContainer[Global___TranscriptEntry]:
+        """Every entry, oldest first (at most `limits.max_transcript_entries`)."""
+
+    def __init__(
+        self,
+        *,
+        session_id: _builtins.str = ...,
+        tab_id: _builtins.str = ...,
+        entries: _abc.Iterable[Global___TranscriptEntry] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["entries", b"entries", "session_id", b"session_id", "tab_id", b"tab_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Transcript: _TypeAlias = Transcript  # noqa: Y015
 
 @_typing.final
 class Tab(_message.Message):
@@ -326,6 +526,7 @@ class Tab(_message.Message):
     CAN_CLOSE_FIELD_NUMBER: _builtins.int
     FOCUSED_FIELD_NUMBER: _builtins.int
     ANCHOR_FIELD_NUMBER: _builtins.int
+    RECORD_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Host-assigned id, unique within the host ("t-" followed by 32 hex digits)."""
     session_id: _builtins.str
@@ -336,7 +537,8 @@ class Tab(_message.Message):
     """What the tab shows."""
     target: _builtins.str
     """What to show: an absolute http(s) URL for PAGE_TYPE_URL, a provider-defined
-    page name for PAGE_TYPE_CUSTOM. At most 2048 characters.
+    page name for PAGE_TYPE_CUSTOM, the record's link for PAGE_TYPE_RECORD,
+    empty for PAGE_TYPE_TRANSCRIPT. At most 2048 characters.
     """
     can_close: _builtins.bool
     """Whether the agent may close the tab. The anchor tab is never closable."""
@@ -344,6 +546,10 @@ class Tab(_message.Message):
     """True when this is the session's focused tab."""
     anchor: _builtins.bool
     """True for the session's first tab, which cannot be closed."""
+    @_builtins.property
+    def record(self) -> Global___RecordRef:
+        """The record shown by a PAGE_TYPE_RECORD tab; unset for other page types."""
+
     def __init__(
         self,
         *,
@@ -355,10 +561,11 @@ class Tab(_message.Message):
         can_close: _builtins.bool = ...,
         focused: _builtins.bool = ...,
         anchor: _builtins.bool = ...,
+        record: Global___RecordRef | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["record", b"record"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["anchor", b"anchor", "can_close", b"can_close", "focused", b"focused", "id", b"id", "page_type", b"page_type", "session_id", b"session_id", "target", b"target", "title", b"title"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["anchor", b"anchor", "can_close", b"can_close", "focused", b"focused", "id", b"id", "page_type", b"page_type", "record", b"record", "session_id", b"session_id", "target", b"target", "title", b"title"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -577,6 +784,7 @@ class HostLimits(_message.Message):
     RATE_LIMIT_BURST_FIELD_NUMBER: _builtins.int
     EVENT_RETENTION_FIELD_NUMBER: _builtins.int
     MAX_MESSAGE_BYTES_FIELD_NUMBER: _builtins.int
+    MAX_TRANSCRIPT_ENTRIES_FIELD_NUMBER: _builtins.int
     max_sessions: _builtins.int
     """Sessions per workspace besides Home."""
     max_tabs: _builtins.int
@@ -591,6 +799,8 @@ class HostLimits(_message.Message):
     """Events retained per provider for resuming `Events`."""
     max_message_bytes: _builtins.int
     """Largest accepted request in bytes."""
+    max_transcript_entries: _builtins.int
+    """Entries one transcript tab may hold."""
     def __init__(
         self,
         *,
@@ -601,10 +811,11 @@ class HostLimits(_message.Message):
         rate_limit_burst: _builtins.int = ...,
         event_retention: _builtins.int = ...,
         max_message_bytes: _builtins.int = ...,
+        max_transcript_entries: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["attention_cooldown_ms", b"attention_cooldown_ms", "event_retention", b"event_retention", "max_message_bytes", b"max_message_bytes", "max_sessions", b"max_sessions", "max_tabs", b"max_tabs", "rate_limit_burst", b"rate_limit_burst", "rate_limit_per_second", b"rate_limit_per_second"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attention_cooldown_ms", b"attention_cooldown_ms", "event_retention", b"event_retention", "max_message_bytes", b"max_message_bytes", "max_sessions", b"max_sessions", "max_tabs", b"max_tabs", "max_transcript_entries", b"max_transcript_entries", "rate_limit_burst", b"rate_limit_burst", "rate_limit_per_second", b"rate_limit_per_second"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

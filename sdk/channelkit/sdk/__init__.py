@@ -24,6 +24,7 @@ server. Generated protobuf types never appear in this API.
 from __future__ import annotations
 
 from channelkit.sdk import events
+from channelkit.sdk._enums import AuthorRole
 from channelkit.sdk._enums import NotificationAction
 from channelkit.sdk._enums import NotificationReason
 from channelkit.sdk._enums import PageType
@@ -42,9 +43,12 @@ from channelkit.sdk.models import HostLimits
 from channelkit.sdk.models import NotificationField
 from channelkit.sdk.models import NotificationOutcome
 from channelkit.sdk.models import ProviderRecord
+from channelkit.sdk.models import RecordRef
 from channelkit.sdk.models import Session
+from channelkit.sdk.models import SessionAction
 from channelkit.sdk.models import Tab
 from channelkit.sdk.models import TabSpec
+from channelkit.sdk.models import TranscriptEntry
 from channelkit.sdk.provider import Provider
 from channelkit.sdk.registry import ProviderRegistry
 from channelkit.sdk.registry import RegistrationError
@@ -53,6 +57,7 @@ __all__ = [
     "ENTRY_POINT_GROUP",
     "AgentRecord",
     "AttentionResult",
+    "AuthorRole",
     "Availability",
     "ChannelkitError",
     "ErrorCode",
@@ -69,10 +74,13 @@ __all__ = [
     "Provider",
     "ProviderRecord",
     "ProviderRegistry",
+    "RecordRef",
     "RegistrationError",
     "Session",
+    "SessionAction",
     "Tab",
     "TabSpec",
+    "TranscriptEntry",
     "events",
     "hookimpl",
 ]

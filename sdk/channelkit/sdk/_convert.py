@@ -13,6 +13,7 @@ from google.protobuf import timestamp_pb2
 
 from channelkit.sdk import events
 from channelkit.sdk import models
+from channelkit.sdk._enums import AuthorRole
 from channelkit.sdk._enums import NotificationAction
 from channelkit.sdk._enums import NotificationReason
 from channelkit.sdk._enums import PageType
@@ -33,6 +34,44 @@ def timestamp(value: datetime) -> timestamp_pb2.Timestamp:
     return result
 
 
+def record(message: wpb.RecordRef) -> models.RecordRef:
+    """A contract record reference as a model."""
+    return models.RecordRef(entity_name=message.entity_name, entity_id=message.entity_id)
+
+
+def action(message: wpb.SessionAction) -> models.SessionAction:
+    """A contract session action as a model."""
+    return models.SessionAction(
+        id=message.id,
+        label=message.label,
+        takes_text=message.takes_text,
+        placeholder=message.placeholder,
+        enabled=message.enabled,
+    )
+
+
+def action_message(value: models.SessionAction) -> wpb.SessionAction:
+    """A session action as the contract's message."""
+    return wpb.SessionAction(
+        id=value.id,
+        label=value.label,
+        takes_text=value.takes_text,
+        placeholder=value.placeholder,
+        enabled=value.enabled,
+    )
+
+
+def transcript_entry(message: wpb.TranscriptEntry) -> models.TranscriptEntry:
+    """A contract transcript entry as a model."""
+    return models.TranscriptEntry(
+        id=message.id,
+        role=AuthorRole(message.role),
+        author=message.author,
+        text=message.text,
+        occurred_at=moment(message.occurred_at),
+    )
+
+
 def tab(message: wpb.Tab) -> models.Tab:
     """A contract tab as a model."""
     return models.Tab(
@@ -44,6 +83,7 @@ def tab(message: wpb.Tab) -> models.Tab:
         can_close=message.can_close,
         focused=message.focused,
         anchor=message.anchor,
+        record=record(message.record) if message.HasField("record") else None,
     )
 
 
@@ -65,6 +105,7 @@ def session(message: wpb.Session) -> models.Session:
         context=dict(message.context),
         correlation_id=message.correlation_id,
         provider_session_id=message.provider_session_id,
+        actions=tuple(action(a) for a in message.actions),
     )
 
 
@@ -92,6 +133,7 @@ def limits(message: wpb.HostLimits) -> models.HostLimits:
         rate_limit_burst=message.rate_limit_burst,
         event_retention=message.event_retention,
         max_message_bytes=message.max_message_bytes,
+        max_transcript_entries=message.max_transcript_entries,
     )
 
 
@@ -102,6 +144,9 @@ def tab_spec(spec: models.TabSpec) -> pb.TabSpec:
         page_type=wpb.PageType.ValueType(int(spec.page_type)),
         target=spec.target,
         can_close=spec.can_close,
+        record=wpb.RecordRef(entity_name=spec.record.entity_name, entity_id=spec.record.entity_id)
+        if spec.record
+        else None,
     )
 
 
@@ -164,6 +209,8 @@ def event(message: pb.ProviderEvent) -> events.Event | None:
         fields["reason"] = NotificationReason(fields["reason"])
     elif kind == "panel_changed":
         fields["mode"] = PanelMode(fields["mode"])
+    elif kind == "external_event":
+        fields["attributes"] = dict(fields["attributes"])
     return model(**common, **fields)
 
 
@@ -176,4 +223,6 @@ _EVENT_MODELS: dict[str, type[events.Event]] = {
     "click_to_act": events.ClickToAct,
     "presence_changed": events.PresenceChanged,
     "panel_changed": events.PanelChanged,
+    "action_invoked": events.ActionInvoked,
+    "external_event": events.ExternalEvent,
 }

@@ -27,6 +27,8 @@ HANDLERS: dict[type[events.Event], str] = {
     events.ClickToAct: "on_click_to_act",
     events.PresenceChanged: "on_presence_changed",
     events.PanelChanged: "on_panel_changed",
+    events.ActionInvoked: "on_action_invoked",
+    events.ExternalEvent: "on_external_event",
 }
 
 

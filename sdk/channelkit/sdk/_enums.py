@@ -15,6 +15,8 @@ class PageType(IntEnum):
 
     URL = 1
     CUSTOM = 2
+    TRANSCRIPT = 3
+    RECORD = 4
 
 
 class PanelMode(IntEnum):
@@ -45,3 +47,11 @@ class NotificationReason(IntEnum):
     DISPLAY_TIMEOUT = 6
     CANCELLED = 7
     HOST_SHUTDOWN = 8
+
+
+class AuthorRole(IntEnum):
+    """Who wrote a transcript entry."""
+
+    CUSTOMER = 1
+    AGENT = 2
+    SYSTEM = 3

@@ -53,10 +53,13 @@ class ErrorReason(StrEnum):
     SESSION_NOT_FOUND = "SESSION_NOT_FOUND"
     TAB_NOT_FOUND = "TAB_NOT_FOUND"
     NOTIFICATION_NOT_FOUND = "NOTIFICATION_NOT_FOUND"
+    ACTION_NOT_FOUND = "ACTION_NOT_FOUND"
+    PROVIDER_NOT_FOUND = "PROVIDER_NOT_FOUND"
     SESSION_LIMIT_REACHED = "SESSION_LIMIT_REACHED"
     TAB_LIMIT_REACHED = "TAB_LIMIT_REACHED"
     RATE_LIMITED = "RATE_LIMITED"
     SLOW_CONSUMER = "SLOW_CONSUMER"
+    TRANSCRIPT_LIMIT_REACHED = "TRANSCRIPT_LIMIT_REACHED"
     HOME_SESSION = "HOME_SESSION"
     ANCHOR_TAB = "ANCHOR_TAB"
     TAB_NOT_CLOSABLE = "TAB_NOT_CLOSABLE"
@@ -67,6 +70,8 @@ class ErrorReason(StrEnum):
     NO_CLICK_TO_ACT_PROVIDER = "NO_CLICK_TO_ACT_PROVIDER"
     STREAM_REPLACED = "STREAM_REPLACED"
     PROVIDER_DISABLED = "PROVIDER_DISABLED"
+    ACTION_DISABLED = "ACTION_DISABLED"
+    NOT_A_TRANSCRIPT_TAB = "NOT_A_TRANSCRIPT_TAB"
     SHUTTING_DOWN = "SHUTTING_DOWN"
     INTERNAL_ERROR = "INTERNAL_ERROR"
     HOST_UNREACHABLE = "HOST_UNREACHABLE"
@@ -144,6 +149,12 @@ class NotificationNotFound(NotFound):
     default_reason = ErrorReason.NOTIFICATION_NOT_FOUND
 
 
+class ActionNotFound(NotFound):
+    """The session has no action button with this id."""
+
+    default_reason = ErrorReason.ACTION_NOT_FOUND
+
+
 class PermissionDenied(ChannelkitError):
     """The credentials are valid but may not call this service."""
 
@@ -165,7 +176,7 @@ class ResourceExhausted(ChannelkitError):
 
 
 class LimitReached(ResourceExhausted):
-    """A session or tab limit was reached; close something first."""
+    """A session, tab or transcript limit was reached; close something (or open a new tab) first."""
 
 
 class RateLimited(ResourceExhausted):
@@ -225,6 +236,8 @@ _BY_REASON: dict[ErrorReason, type[ChannelkitError]] = {
     ErrorReason.NOTIFICATION_NOT_FOUND: NotificationNotFound,
     ErrorReason.SESSION_LIMIT_REACHED: LimitReached,
     ErrorReason.TAB_LIMIT_REACHED: LimitReached,
+    ErrorReason.TRANSCRIPT_LIMIT_REACHED: LimitReached,
+    ErrorReason.ACTION_NOT_FOUND: ActionNotFound,
     ErrorReason.RATE_LIMITED: RateLimited,
     ErrorReason.NOT_ACTIVE_PROVIDER: NotActiveProvider,
     ErrorReason.CONSENT_REQUIRED: ConsentRequired,

@@ -11,14 +11,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from pydantic import Field
+
 from channelkit.sdk._enums import NotificationAction
 from channelkit.sdk._enums import NotificationReason
 from channelkit.sdk._enums import PanelMode
 from channelkit.sdk.models import Model
 
 __all__ = [
+    "ActionInvoked",
     "ClickToAct",
     "Event",
+    "ExternalEvent",
     "NotificationResolved",
     "PanelChanged",
     "PresenceChanged",
@@ -95,3 +99,23 @@ class PanelChanged(Event):
 
     mode: PanelMode
     width: int
+
+
+class ActionInvoked(Event):
+    """The agent pressed one of the buttons you declared for a session (``Host.set_session_actions``)."""
+
+    session_id: str
+    action_id: str
+    text: str = ""
+    """What the agent typed, for an action with a text box."""
+
+
+class ExternalEvent(Event):
+    """An outside event an operator or test harness injected for you (``channelkit simulate``).
+
+    ``kind`` and ``attributes`` are yours to define; document the kinds your
+    provider understands.
+    """
+
+    kind: str
+    attributes: dict[str, str] = Field(default_factory=dict)

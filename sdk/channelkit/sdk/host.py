@@ -24,6 +24,7 @@ from google.protobuf.message import Message
 from pydantic import ValidationError
 
 from channelkit.sdk import _convert as convert
+from channelkit.sdk._enums import AuthorRole
 from channelkit.sdk._enums import PanelMode
 from channelkit.sdk.errors import InvalidArgument
 from channelkit.sdk.models import AgentRecord
@@ -35,10 +36,12 @@ from channelkit.sdk.models import NotificationField
 from channelkit.sdk.models import NotificationOutcome
 from channelkit.sdk.models import ProviderRecord
 from channelkit.sdk.models import Session
+from channelkit.sdk.models import SessionAction
 from channelkit.sdk.models import SessionRequest
 from channelkit.sdk.models import Tab
 from channelkit.sdk.models import TabSpec
 from channelkit.sdk.models import ToastRequest
+from channelkit.sdk.models import TranscriptEntry
 from channelkit.v1 import provider_service_pb2 as pb
 from channelkit.v1 import workspace_pb2 as wpb
 
@@ -229,6 +232,48 @@ class Host:
     async def close_tab(self, tab_id: str, *, request_id: str = "") -> None:
         """Close an own tab (not the anchor tab)."""
         await self._call("CloseTab", pb.CloseTabRequest(tab_id=tab_id, request_id=request_id), pb.CloseTabResponse)
+
+    async def append_transcript(
+        self,
+        tab_id: str,
+        text: str,
+        *,
+        role: AuthorRole = AuthorRole.SYSTEM,
+        author: str = "",
+        occurred_at: datetime | None = None,
+        request_id: str = "",
+    ) -> TranscriptEntry:
+        """Add an entry to an own transcript tab (``TabSpec.transcript``); the agent sees it at once.
+
+        Raises :class:`~channelkit.sdk.errors.LimitReached` when the tab holds
+        ``limits.max_transcript_entries`` entries.
+        """
+        request = pb.AppendTranscriptRequest(
+            tab_id=tab_id,
+            role=wpb.AuthorRole.ValueType(int(role)),
+            author=author,
+            text=text,
+            occurred_at=convert.timestamp(occurred_at) if occurred_at else None,
+            request_id=request_id,
+        )
+        r = await self._call("AppendTranscript", request, pb.AppendTranscriptResponse)
+        return convert.transcript_entry(r.entry)
+
+    # --- session actions --------------------------------------------------------------------------
+
+    async def set_session_actions(
+        self, session_id: str, actions: Iterable[SessionAction], *, request_id: str = ""
+    ) -> Session:
+        """Replace the buttons shown with an own session (an empty list removes them).
+
+        The agent pressing one sends this provider, and only it,
+        :class:`~channelkit.sdk.events.ActionInvoked`.
+        """
+        request = pb.SetSessionActionsRequest(
+            session_id=session_id, actions=[convert.action_message(a) for a in actions], request_id=request_id
+        )
+        r = await self._call("SetSessionActions", request, pb.SetSessionActionsResponse)
+        return convert.session(r.session)
 
     # --- notifications ----------------------------------------------------------------------------
 

@@ -14,7 +14,9 @@ from typing import Annotated
 from pydantic import BaseModel
 from pydantic import ConfigDict
 from pydantic import Field
+from pydantic import model_validator
 
+from channelkit.sdk._enums import AuthorRole
 from channelkit.sdk._enums import NotificationAction
 from channelkit.sdk._enums import NotificationReason
 from channelkit.sdk._enums import PageType
@@ -23,6 +25,7 @@ from channelkit.sdk._enums import PanelMode
 __all__ = [
     "AgentRecord",
     "AttentionResult",
+    "AuthorRole",
     "Availability",
     "HostInfo",
     "HostLimits",
@@ -30,11 +33,14 @@ __all__ = [
     "NotificationOutcome",
     "PanelMode",
     "ProviderRecord",
+    "RecordRef",
     "Session",
+    "SessionAction",
     "SessionRequest",
     "Tab",
     "TabSpec",
     "ToastRequest",
+    "TranscriptEntry",
 ]
 
 
@@ -45,6 +51,37 @@ class Model(BaseModel):
 
 
 # --- what the host reports ------------------------------------------------------------------------
+
+
+class RecordRef(Model):
+    """A CRM record: an entity (table) name such as "contact" and the record's id."""
+
+    entity_name: Annotated[str, Field(min_length=1, max_length=64)]
+    entity_id: Annotated[str, Field(min_length=1, max_length=128)]
+
+
+class SessionAction(Model):
+    """A button shown with a session; the agent pressing it sends the owner ``ActionInvoked``.
+
+    ``takes_text`` adds a text box whose content comes with the invocation
+    (for example "Send" in a messaging channel).
+    """
+
+    id: Annotated[str, Field(min_length=1, max_length=64)]
+    label: Annotated[str, Field(min_length=1, max_length=40)]
+    takes_text: bool = False
+    placeholder: Annotated[str, Field(max_length=100)] = ""
+    enabled: bool = True
+
+
+class TranscriptEntry(Model):
+    """One stored line of a transcript tab."""
+
+    id: str
+    role: AuthorRole
+    author: str = ""
+    text: str
+    occurred_at: datetime
 
 
 class Tab(Model):
@@ -58,6 +95,7 @@ class Tab(Model):
     can_close: bool = True
     focused: bool = False
     anchor: bool = False
+    record: RecordRef | None = None
 
 
 class Session(Model):
@@ -78,6 +116,7 @@ class Session(Model):
     context: dict[str, str] = Field(default_factory=dict)
     correlation_id: str = ""
     provider_session_id: str = ""
+    actions: tuple[SessionAction, ...] = ()
 
 
 class NotificationOutcome(Model):
@@ -139,6 +178,7 @@ class HostLimits(Model):
     rate_limit_burst: int
     event_retention: int
     max_message_bytes: int
+    max_transcript_entries: int = 0
 
 
 class HostInfo(Model):
@@ -152,13 +192,44 @@ class HostInfo(Model):
 
 
 class TabSpec(Model):
-    """A tab to open: a URL (``page_type=URL``) or a page the client knows (``CUSTOM``)."""
+    """A tab to open; the classmethods build each kind.
+
+    ``URL`` shows ``target`` (an http(s) URL), ``CUSTOM`` a page the client
+    knows by the name ``target``, ``TRANSCRIPT`` a conversation the host keeps
+    (append with ``Host.append_transcript``), ``RECORD`` the CRM ``record``.
+    """
 
     title: Annotated[str, Field(min_length=1, max_length=200)]
-    target: Annotated[str, Field(min_length=1, max_length=4096)]
-    """The URL (``URL``) or the client-known page name (``CUSTOM``)."""
+    target: Annotated[str, Field(max_length=4096)] = ""
+    """The URL (``URL``) or the client-known page name (``CUSTOM``); empty for the others."""
     page_type: PageType = PageType.URL
     can_close: bool = True
+    record: RecordRef | None = None
+
+    @model_validator(mode="after")
+    def _fits_page_type(self) -> TabSpec:
+        needs_target = self.page_type in (PageType.URL, PageType.CUSTOM)
+        if needs_target != bool(self.target):
+            raise ValueError(f"target is {'required' if needs_target else 'not used'} for {self.page_type.name} tabs")
+        if (self.page_type is PageType.RECORD) != (self.record is not None):
+            raise ValueError("record is required for RECORD tabs and not used for the others")
+        return self
+
+    @classmethod
+    def url(cls, title: str, url: str, *, can_close: bool = True) -> TabSpec:
+        """A tab showing a third-party page."""
+        return cls(title=title, target=url, page_type=PageType.URL, can_close=can_close)
+
+    @classmethod
+    def transcript(cls, title: str, *, can_close: bool = False) -> TabSpec:
+        """A conversation tab whose entries the host keeps and shows."""
+        return cls(title=title, page_type=PageType.TRANSCRIPT, can_close=can_close)
+
+    @classmethod
+    def crm_record(cls, title: str, entity_name: str, entity_id: str, *, can_close: bool = True) -> TabSpec:
+        """A tab showing a CRM record, linked through the host's ``console.record_url``."""
+        record = RecordRef(entity_name=entity_name, entity_id=entity_id)
+        return cls(title=title, page_type=PageType.RECORD, record=record, can_close=can_close)
 
 
 class SessionRequest(Model):

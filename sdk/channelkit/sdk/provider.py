@@ -84,3 +84,9 @@ class Provider:
 
     async def on_panel_changed(self, event: events.PanelChanged) -> None:
         """The panel mode or width of an agent you serve changed."""
+
+    async def on_action_invoked(self, event: events.ActionInvoked) -> None:
+        """The agent pressed one of your session's action buttons."""
+
+    async def on_external_event(self, event: events.ExternalEvent) -> None:
+        """An operator or test harness injected an outside event for you (``channelkit simulate``)."""

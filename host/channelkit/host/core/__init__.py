@@ -18,12 +18,17 @@ from channelkit.host.core._base import CoreSettings
 from channelkit.host.core._clock import Clock
 from channelkit.host.core._clock import ManualClock
 from channelkit.host.core._clock import SystemClock
+from channelkit.host.core._conversations import ConversationOps
 from channelkit.host.core._model import AgentInfo
 from channelkit.host.core._model import AnalyticsRecord
 from channelkit.host.core._model import Notification
+from channelkit.host.core._model import ProviderCounters
 from channelkit.host.core._model import ProviderInfo
+from channelkit.host.core._model import RecordRef
 from channelkit.host.core._model import Session
+from channelkit.host.core._model import SessionAction
 from channelkit.host.core._model import Tab
+from channelkit.host.core._model import TranscriptEntry
 from channelkit.host.core._model import Workspace
 from channelkit.host.core._notifications import NotificationOps
 from channelkit.host.core._notifications import ToastSpec
@@ -32,7 +37,7 @@ from channelkit.host.core._sessions import TabSpec
 from channelkit.host.core._settings import SettingsOps
 
 
-class Core(AgentOps, NotificationOps, SettingsOps):
+class Core(AgentOps, NotificationOps, SettingsOps, ConversationOps):
     """All workspaces of one host and the rules that govern them."""
 
 
@@ -45,12 +50,16 @@ __all__ = [
     "CoreSettings",
     "ManualClock",
     "Notification",
+    "ProviderCounters",
     "ProviderInfo",
+    "RecordRef",
     "Session",
+    "SessionAction",
     "SystemClock",
     "Tab",
     "TabSpec",
     "ToastSpec",
+    "TranscriptEntry",
     "Workspace",
     "events",
 ]

@@ -28,6 +28,8 @@ class AgentOps(SessionOps, CoreBase):
         was_focused = ws.focused_id == session.id
         del ws.sessions[session.id]
         del self._sessions[session.id]
+        if session.owner is not None:
+            self.counters[session.owner].sessions_closed += 1
         for tab_id in session.tabs:
             del self._tabs[tab_id]
         if session.id in ws.recent_focus:

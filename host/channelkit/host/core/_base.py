@@ -21,6 +21,7 @@ from channelkit.host.core._clock import Clock
 from channelkit.host.core._model import AgentInfo
 from channelkit.host.core._model import AnalyticsRecord
 from channelkit.host.core._model import Notification
+from channelkit.host.core._model import ProviderCounters
 from channelkit.host.core._model import ProviderInfo
 from channelkit.host.core._model import Session
 from channelkit.host.core._model import Tab
@@ -48,6 +49,8 @@ class CoreSettings:
     analytics_retention: int = 10_000
     resolved_notification_retention: int = 256
     default_panel_width: int = 400
+    max_transcript_entries: int = 1000
+    record_url: str = "https://crm.example.invalid/{entity_name}/{entity_id}"
 
 
 def new_id(prefix: str) -> str:
@@ -70,6 +73,7 @@ class CoreBase:
         self.clock = clock
         self._new_id = id_factory
         self._providers = {p.name: p for p in providers}
+        self.counters = {name: ProviderCounters() for name in self._providers}
         self._by_order = sorted(self._providers.values(), key=lambda p: (p.channel_order, p.name))
         self._workspaces = {a.id: self._new_workspace(a) for a in agents}
         self._sessions: dict[str, Session] = {}

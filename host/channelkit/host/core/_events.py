@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from channelkit.host.core._model import Notification
 from channelkit.host.core._model import Session
+from channelkit.host.core._model import TranscriptEntry
 from channelkit.sdk import NotificationAction
 from channelkit.sdk import NotificationReason
 from channelkit.sdk import PanelMode
@@ -85,6 +86,23 @@ class PanelChanged:
     width: int
 
 
+@dataclass(slots=True, frozen=True)
+class ActionInvoked:
+    """The agent pressed an action button of an owned session."""
+
+    session_id: str
+    action_id: str
+    text: str
+
+
+@dataclass(slots=True, frozen=True)
+class ExternalEvent:
+    """An outside event an operator injected for the recipient."""
+
+    kind: str
+    attributes: tuple[tuple[str, str], ...]
+
+
 ProviderPayload = (
     SessionFocusChanged
     | SessionClosed
@@ -94,6 +112,8 @@ ProviderPayload = (
     | ClickToAct
     | PresenceChanged
     | PanelChanged
+    | ActionInvoked
+    | ExternalEvent
 )
 
 # --- payloads for the agent's workspace watchers ------------------------------
@@ -163,6 +183,15 @@ class AttentionAlert:
     unread_count: int
 
 
+@dataclass(slots=True, frozen=True)
+class TranscriptAppended:
+    """A provider appended an entry to a transcript tab."""
+
+    session_id: str
+    tab_id: str
+    entry: TranscriptEntry
+
+
 AgentPayload = (
     SessionUpdated
     | SessionRemoved
@@ -172,6 +201,7 @@ AgentPayload = (
     | SettingsChanged
     | TabRefreshRequested
     | AttentionAlert
+    | TranscriptAppended
 )
 
 # --- envelopes -----------------------------------------------------------------

@@ -11,15 +11,49 @@ from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
 
+from channelkit.sdk import AuthorRole
 from channelkit.sdk import NotificationAction
 from channelkit.sdk import NotificationReason
 from channelkit.sdk import PageType
 from channelkit.sdk import PanelMode
 
 
+@dataclass(slots=True, frozen=True)
+class TranscriptEntry:
+    """One stored line of a transcript tab."""
+
+    id: str
+    role: AuthorRole
+    author: str
+    text: str
+    occurred_at: datetime
+
+
+@dataclass(slots=True, frozen=True)
+class SessionAction:
+    """A button the owning provider shows with its session."""
+
+    id: str
+    label: str
+    takes_text: bool = False
+    placeholder: str = ""
+    enabled: bool = True
+
+
+@dataclass(slots=True, frozen=True)
+class RecordRef:
+    """A CRM record shown by a record tab."""
+
+    entity_name: str
+    entity_id: str
+
+
 @dataclass(slots=True)
 class Tab:
-    """A tab inside a session; the first tab of a session is its anchor."""
+    """A tab inside a session; the first tab of a session is its anchor.
+
+    ``transcript`` holds the entries of a TRANSCRIPT tab (empty for the others).
+    """
 
     id: str
     session_id: str
@@ -28,6 +62,8 @@ class Tab:
     target: str
     can_close: bool
     anchor: bool
+    record: RecordRef | None = None
+    transcript: list[TranscriptEntry] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -49,6 +85,7 @@ class Session:
     correlation_id: str = ""
     provider_session_id: str = ""
     last_alert_at: float | None = None
+    actions: tuple[SessionAction, ...] = ()
 
     @property
     def home(self) -> bool:
@@ -137,3 +174,17 @@ class AnalyticsRecord:
     occurred_at: datetime
     attributes: tuple[tuple[str, str], ...]
     correlation_id: str
+
+
+@dataclass(slots=True)
+class ProviderCounters:
+    """What one provider did since the host started (HostService.ListProviders reports it)."""
+
+    offered: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    timed_out: int = 0
+    cancelled: int = 0
+    sessions_opened: int = 0
+    sessions_closed: int = 0
+    attention_requests: int = 0

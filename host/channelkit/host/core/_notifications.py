@@ -76,6 +76,7 @@ class NotificationOps(CoreBase):
             deadline=self.clock.monotonic() + timeout,
         )
         ws.pending[toast.id] = toast
+        self.counters[provider].offered += 1
         if token:
             self._tokens[(provider, token)] = toast
         self._to_agent(agent_id, ev.NotificationShown(toast))
@@ -156,6 +157,7 @@ class NotificationOps(CoreBase):
         self, ws: Workspace, toast: Notification, action: NotificationAction, reason: NotificationReason
     ) -> None:
         toast.action, toast.reason = action, reason
+        self._count_outcome(toast.provider, action)
         del ws.pending[toast.id]
         self._tokens.pop((toast.provider, toast.cancellation_token), None)
         ws.resolved[toast.id] = toast
@@ -164,3 +166,14 @@ class NotificationOps(CoreBase):
         payload = ev.NotificationResolved(toast.id, action, reason, toast.cancellation_token)
         self._to_provider(toast.provider, ws.agent_id, toast.correlation_id, payload)
         self._to_agent(ws.agent_id, ev.NotificationRemoved(toast.id, action, reason))
+
+    def _count_outcome(self, provider: str, action: NotificationAction) -> None:
+        counters = self.counters[provider]
+        if action is NotificationAction.ACCEPT:
+            counters.accepted += 1
+        elif action is NotificationAction.REJECT:
+            counters.rejected += 1
+        elif action is NotificationAction.TIMEOUT:
+            counters.timed_out += 1
+        else:
+            counters.cancelled += 1

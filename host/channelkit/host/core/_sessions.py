@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from channelkit.host.core import _events as ev
 from channelkit.host.core import _validate as check
 from channelkit.host.core._base import CoreBase
 from channelkit.host.core._model import Notification
+from channelkit.host.core._model import RecordRef
 from channelkit.host.core._model import Session
 from channelkit.host.core._model import Tab
 from channelkit.host.core._model import Workspace
@@ -30,6 +32,16 @@ class TabSpec:
     page_type: int
     target: str
     can_close: bool = True
+    record: tuple[str, str] | None = None
+    """``(entity_name, entity_id)`` for a RECORD tab."""
+
+
+@dataclass(frozen=True, slots=True)
+class _CheckedTab:
+    title: str
+    page_type: PageType
+    target: str
+    record: RecordRef | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,14 +53,29 @@ class AttentionResult:
     unread_count: int
 
 
-def _checked_tab_spec(spec: TabSpec, field: str) -> tuple[str, PageType, str]:
+def _checked_tab_spec(spec: TabSpec, field: str, record_url: str) -> _CheckedTab:
+    """Check a tab spec against its page type; RECORD tabs get their link from ``record_url``."""
     title = check.text(f"{field}.title", spec.title, max_len=check.MAX_TITLE, required=True)
     page_type = check.enum_value(f"{field}.page_type", spec.page_type, PageType)
+    if page_type is not PageType.RECORD and spec.record is not None:
+        raise check.invalid(f"{field}.record", "is only used by PAGE_TYPE_RECORD tabs")
     if page_type is PageType.URL:
-        target = check.url(f"{field}.target", spec.target)
-    else:
+        return _CheckedTab(title, page_type, check.url(f"{field}.target", spec.target), None)
+    if page_type is PageType.CUSTOM:
         target = check.text(f"{field}.target", spec.target, max_len=check.MAX_TARGET, required=True)
-    return title, page_type, target
+        return _CheckedTab(title, page_type, target, None)
+    if spec.target:
+        raise check.invalid(f"{field}.target", f"must be empty for PAGE_TYPE_{page_type.name}: the host sets it")
+    if page_type is PageType.TRANSCRIPT:
+        return _CheckedTab(title, page_type, "", None)
+    if spec.record is None:
+        raise check.invalid(f"{field}.record", "is required for PAGE_TYPE_RECORD tabs")
+    entity_name = check.identifier(f"{field}.record.entity_name", spec.record[0], max_len=64)
+    entity_id = check.identifier(f"{field}.record.entity_id", spec.record[1])
+    link = record_url.replace("{entity_name}", quote(entity_name, safe="")).replace(
+        "{entity_id}", quote(entity_id, safe="")
+    )
+    return _CheckedTab(title, page_type, link, RecordRef(entity_name, entity_id))
 
 
 class SessionOps(CoreBase):
@@ -80,7 +107,7 @@ class SessionOps(CoreBase):
         check.text("correlation_id", correlation_id, max_len=check.MAX_ID)
         check.text("provider_session_id", provider_session_id, max_len=check.MAX_ID)
         check.optional_identifier("consent_notification_id", consent_notification_id)
-        anchor = _checked_tab_spec(anchor_tab, "anchor_tab") if anchor_tab else None
+        anchor = _checked_tab_spec(anchor_tab, "anchor_tab", self.settings.record_url) if anchor_tab else None
         ws = self._served_workspace(provider, agent_id)
         if ws.open_session_count >= self.settings.max_sessions:
             raise LimitReached(
@@ -106,8 +133,9 @@ class SessionOps(CoreBase):
         )
         ws.sessions[session.id] = session
         self._sessions[session.id] = session
+        self.counters[provider].sessions_opened += 1
         if anchor:
-            self._add_tab(session, *anchor, can_close=False)
+            self._add_tab(session, anchor, can_close=False)
         if consent is not None:
             consent.consumed = True
             self._session_changed(ws, session)
@@ -173,6 +201,7 @@ class SessionOps(CoreBase):
             return AttentionResult(already_focused=True, alerted=False, unread_count=0)
         session.attention = True
         session.unread_count = messages_count
+        self.counters[provider].attention_requests += 1
         self._session_changed(ws, session)
         alerted = self._alert(ws, session)
         return AttentionResult(already_focused=False, alerted=alerted, unread_count=messages_count)
@@ -205,23 +234,35 @@ class SessionOps(CoreBase):
 
     def create_tab(self, provider: str, session_id: str, spec: TabSpec, *, focus: bool = False) -> Tab:
         """Open a tab in an own session; never changes the focused session (R6)."""
-        title, page_type, target = _checked_tab_spec(spec, "tab")
+        checked = _checked_tab_spec(spec, "tab", self.settings.record_url)
         ws, session = self._own_session(provider, session_id)
-        tab = self._add_tab(session, title, page_type, target, can_close=spec.can_close)
+        self._check_tab_room(session)
+        tab = self._add_tab(session, checked, can_close=spec.can_close)
         if focus:
             session.focused_tab_id = tab.id
         self._session_changed(ws, session)
         return tab
 
-    def _add_tab(self, session: Session, title: str, page_type: PageType, target: str, *, can_close: bool) -> Tab:
+    def _check_tab_room(self, session: Session) -> None:
         if len(session.tabs) >= self.settings.max_tabs:
             raise LimitReached(
                 f"session '{session.id}' already has {self.settings.max_tabs} tabs; close one first",
                 reason=ErrorReason.TAB_LIMIT_REACHED,
                 metadata={"sessionId": session.id, "limit": str(self.settings.max_tabs)},
             )
+
+    def _add_tab(self, session: Session, spec: _CheckedTab, *, can_close: bool) -> Tab:
         anchor = not session.tabs
-        tab = Tab(self._new_id("t"), session.id, title, page_type, target, can_close and not anchor, anchor)
+        tab = Tab(
+            self._new_id("t"),
+            session.id,
+            spec.title,
+            spec.page_type,
+            spec.target,
+            can_close and not anchor,
+            anchor,
+            record=spec.record,
+        )
         session.tabs[tab.id] = tab
         self._tabs[tab.id] = tab
         if session.focused_tab_id is None:

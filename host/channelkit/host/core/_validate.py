@@ -34,12 +34,12 @@ def invalid(field: str, problem: str) -> InvalidArgument:
     return InvalidArgument(f"invalid {field}: {problem}", field=field, metadata={"field": field})
 
 
-def identifier(field: str, value: str) -> str:
-    """A required id: 1–128 characters of letters, digits and ``._:@-``."""
+def identifier(field: str, value: str, *, max_len: int = MAX_ID) -> str:
+    """A required id: 1–``max_len`` (default 128) characters of letters, digits and ``._:@-``."""
     if not value:
         raise invalid(field, "must not be empty")
-    if len(value) > MAX_ID:
-        raise invalid(field, f"must be at most {MAX_ID} characters (got {len(value)})")
+    if len(value) > max_len:
+        raise invalid(field, f"must be at most {max_len} characters (got {len(value)})")
     if not _ID.fullmatch(value):
         raise invalid(field, "may hold only letters, digits and . _ : @ - and must start with a letter or digit")
     return value

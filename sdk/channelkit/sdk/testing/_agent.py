@@ -16,6 +16,7 @@ from channelkit.sdk import _convert as convert
 from channelkit.sdk._enums import NotificationAction
 from channelkit.sdk._enums import PanelMode
 from channelkit.sdk.models import Session
+from channelkit.sdk.models import TranscriptEntry
 from channelkit.v1 import agent_service_pb2 as pb
 from channelkit.v1 import provider_service_pb2 as ppb
 from channelkit.v1 import workspace_pb2 as wpb
@@ -48,6 +49,12 @@ class AgentView:
     presence: str
     panel_mode: PanelMode
     panel_width: int
+    transcripts: dict[str, tuple[TranscriptEntry, ...]]
+    """Per transcript tab id, its entries oldest first."""
+
+    def transcript(self, tab_id: str) -> tuple[TranscriptEntry, ...]:
+        """The entries of a transcript tab (KeyError if no open transcript tab has this id)."""
+        return self.transcripts[tab_id]
 
     def session(self, session_id: str) -> Session:
         """The session with ``session_id`` (KeyError if it is not open)."""
@@ -84,6 +91,7 @@ class AgentSimulator:
             presence=ws.presence,
             panel_mode=PanelMode(ws.panel_mode),
             panel_width=ws.panel_width,
+            transcripts={t.tab_id: tuple(convert.transcript_entry(e) for e in t.entries) for t in ws.transcripts},
         )
 
     async def _poll(self, probe: Callable[[AgentView], T | None], what: str) -> T:
@@ -149,6 +157,12 @@ class AgentSimulator:
         """Click a click-to-act value; returns the provider that was chosen."""
         click = ppb.ClickToAct(value=value, name=name, format=format, entity_name=entity_name)
         response = await self._call("ClickToAct", pb.ClickToActRequest(click=click), pb.ClickToActResponse)
+        return response.provider
+
+    async def invoke_action(self, session_id: str, action_id: str, text: str = "") -> str:
+        """Press a session's action button (with ``text`` for one that takes text); returns the owner."""
+        request = pb.InvokeActionRequest(session_id=session_id, action_id=action_id, text=text)
+        response = await self._call("InvokeAction", request, pb.InvokeActionResponse)
         return response.provider
 
     async def set_presence(self, presence: str) -> None:
