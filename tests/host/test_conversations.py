@@ -31,11 +31,13 @@ HOLD = wpb.SessionAction(id="hold", label="Hold", enabled=False)
 
 async def _session(host: RunningHost, provider: str, anchor: ppb.TabSpec = TRANSCRIPT) -> wpb.Session:
     request = ppb.CreateSessionRequest(agent_id="agent-1", title=f"{provider} chat", anchor_tab=anchor)
-    return (await host.provider(provider).CreateSession(request)).session
+    response: ppb.CreateSessionResponse = await host.provider(provider).CreateSession(request)
+    return response.session
 
 
 async def _workspace(host: RunningHost) -> apb.Workspace:
-    return (await host.agent("agent-1").GetWorkspace(apb.GetWorkspaceRequest())).workspace
+    response: apb.GetWorkspaceResponse = await host.agent("agent-1").GetWorkspace(apb.GetWorkspaceRequest())
+    return response.workspace
 
 
 async def test_transcript_entries_reach_the_agents_watchers_and_the_snapshot(host: RunningHost) -> None:
@@ -188,8 +190,8 @@ async def test_foreign_and_bad_actions_are_refused_and_change_nothing(host: Runn
         ("agent-2", "send", "hi", grpc.StatusCode.NOT_FOUND, "SESSION_NOT_FOUND"),
     ]
     for agent, action, text, code, reason in presses:
-        request = apb.InvokeActionRequest(session_id=mine.id, action_id=action, text=text)
-        error = await rpc_error(host.agent(agent).InvokeAction(request))
+        press = apb.InvokeActionRequest(session_id=mine.id, action_id=action, text=text)
+        error = await rpc_error(host.agent(agent).InvokeAction(press))
         assert (error.code, error.reason) == (code, reason), (agent, action)
     assert await _workspace(host) == before
     assert host.server.runtime.logs["alpha"].head_seq == 0

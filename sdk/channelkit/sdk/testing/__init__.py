@@ -29,11 +29,12 @@ try:
     from channelkit.sdk.testing._agent import AgentSimulator
     from channelkit.sdk.testing._agent import AgentView
     from channelkit.sdk.testing._agent import Toast
+    from channelkit.sdk.testing._host import AnalyticsEvent
     from channelkit.sdk.testing._host import InMemoryHost
 except ImportError as exc:  # pragma: no cover - only without the extra
     raise ImportError('channelkit.sdk.testing needs the host core: pip install "channelkit-sdk[testing]"') from exc
 
-__all__ = ["AgentSimulator", "AgentView", "InMemoryHost", "Toast", "channelkit_host"]
+__all__ = ["AgentSimulator", "AgentView", "AnalyticsEvent", "InMemoryHost", "Toast", "channelkit_host"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -9,19 +9,37 @@ import secrets
 from collections.abc import Callable
 from collections.abc import Mapping
 from collections.abc import Sequence
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 from typing import TypeVar
 
 from channelkit.host._app import HostApp
+from channelkit.host._auth import Identity
+from channelkit.host._auth import Role
 from channelkit.host._plugin_loader import class_defaults
 from channelkit.host.config import parse_config
 from channelkit.sdk import _convert as convert
 from channelkit.sdk import events
 from channelkit.sdk.provider import Provider
 from channelkit.sdk.testing._agent import AgentSimulator
+from channelkit.v1 import host_service_pb2 as hpb
 
 E = TypeVar("E", bound=events.Event)
+_KIT_ADMIN = Identity(Role.ADMIN, "testing-kit")
+
+
+@dataclass(frozen=True)
+class AnalyticsEvent:
+    """An analytics event a provider logged (``Host.log_analytics_event``)."""
+
+    provider: str
+    agent_id: str
+    name: str
+    reason: str
+    correlation_id: str
+    session_id: str
+    attributes: dict[str, str]
 
 
 def _unused_token_hash() -> str:
@@ -102,6 +120,24 @@ class InMemoryHost:
     def last_error(self, name: str) -> str:
         """The last error the host recorded for provider ``name`` ("" if none)."""
         return self.app.runtime.last_errors.get(name, ("", None))[0]
+
+    async def inject(self, provider: str, kind: str, *, agent: str = "agent-1", **attributes: str) -> int:
+        """Deliver an :class:`~channelkit.sdk.events.ExternalEvent` to ``provider``, as ``channelkit simulate`` does.
+
+        Returns the event's ``seq``; ``next_event`` or ``settle`` waits for the provider to handle it.
+        """
+        request = hpb.InjectEventRequest(provider=provider, agent_id=agent, kind=kind, attributes=attributes)
+        response = await self.app.host_binding.invoke(_KIT_ADMIN, "InjectEvent", request)
+        assert isinstance(response, hpb.InjectEventResponse)
+        return response.seq
+
+    def analytics(self, provider: str | None = None) -> list[AnalyticsEvent]:
+        """The analytics events logged so far, oldest first (only ``provider``'s if given)."""
+        return [
+            AnalyticsEvent(r.provider, r.agent_id, r.name, r.reason, r.correlation_id, r.session_id, dict(r.attributes))
+            for r in self.app.runtime.core.analytics
+            if provider is None or r.provider == provider
+        ]
 
     async def settle(self, name: str | None = None) -> None:
         """Wait until the provider(s) handled every event the host has sent so far."""
