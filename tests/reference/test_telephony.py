@@ -65,10 +65,10 @@ async def test_an_answered_call_opens_focused_with_record_transcript_and_buttons
         session = view.session(session_id)
         assert view.focused_session_id == session_id
         assert session.correlation_id == correlation
-        record, transcript = session.tabs
-        assert (record.page_type, record.anchor, record.record) == (PageType.RECORD, True, record.record)
+        transcript, record = session.tabs
+        assert (transcript.page_type, transcript.anchor, transcript.focused) == (PageType.TRANSCRIPT, True, True)
+        assert (record.page_type, record.can_close) == (PageType.RECORD, True)
         assert record.record is not None and record.record.entity_id == ADA.contact_id
-        assert (transcript.page_type, transcript.focused) == (PageType.TRANSCRIPT, True)
         assert [a.id for a in session.actions] == ["hold", "mute", "hangup"]
         entries = view.transcript(transcript.id)
         assert _texts(entries) == [f"Incoming call from {ADA.name} ({ADA.phone})", "Connected"]
@@ -102,7 +102,7 @@ async def test_buttons_drive_the_call_state_machine(channelkit_host: Factory) ->
         await agent.invoke_action(session_id, "hangup")
         view = await agent.wait_for(lambda v: not v.session(session_id).actions, "the buttons to go")
         assert provider.calls[session_id].state is CallState.ENDED
-        transcript = view.session(session_id).tabs[1].id
+        transcript = view.session(session_id).tabs[0].id
         assert _texts(view.transcript(transcript))[2:5] == ["Call on hold", "Call resumed", "Microphone muted"]
         assert _texts(view.transcript(transcript))[5].startswith("Call ended by the agent after 0:0")
         with pytest.raises(ActionNotFound):
@@ -142,7 +142,7 @@ async def test_a_clicked_number_is_confirmed_then_dialled(channelkit_host: Facto
         assert view.focused_session_id == session.id
         assert session.context["direction"] == "outbound"
         view = await agent.wait_for(
-            lambda v: f"{grace.name} answered" in _texts(v.transcript(session.tabs[1].id)), "the callee to answer"
+            lambda v: f"{grace.name} answered" in _texts(v.transcript(session.tabs[0].id)), "the callee to answer"
         )
         assert view.session(session.id).actions[0].enabled
 

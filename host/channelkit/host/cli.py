@@ -13,6 +13,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from channelkit.host import _simulate
+from channelkit.host import demo
 from channelkit.host import tokens
 from channelkit.host.config import ConfigError
 from channelkit.host.config import HostConfig
@@ -95,7 +97,9 @@ def _token(options: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     parser = argparse.ArgumentParser(prog="channelkit", description="channelkit host and tools")
-    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    parser.add_argument(
+        "--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="default INFO (WARNING for demo)"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve a host (built-in development defaults without --config)")
     serve.add_argument("--config", metavar="FILE", help="TOML host configuration")
@@ -105,13 +109,16 @@ def build_parser() -> argparse.ArgumentParser:
     token = commands.add_parser("token", help="print a fresh random token and its SHA-256 for the config")
     token.add_argument("--count", type=int, default=1, help="how many tokens (default 1)")
     token.set_defaults(run=_token)
+    demo.add_parser(commands)
+    _simulate.add_parser(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``channelkit`` console script."""
     options = build_parser().parse_args(argv)
-    logging.basicConfig(level=options.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    level = options.log_level or getattr(options, "default_log_level", "INFO")
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         result: int = options.run(options)
     except ConfigError as exc:

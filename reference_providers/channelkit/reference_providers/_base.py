@@ -81,10 +81,13 @@ class ReferenceProvider(Provider):
     # --- traffic -------------------------------------------------------------------------------------
 
     async def _arrivals(self, agent_id: str) -> None:
+        """The first customer shortly after start (so a demo shows something at once), then at random."""
         rate = self.settings.per_minute / 60.0
+        delay = self.rng.uniform(0.2, 2.0)
         while True:
-            await asyncio.sleep(self.rng.expovariate(rate))
+            await asyncio.sleep(delay)
             self.spawn(self.arrive(agent_id, self.rng.choice(CUSTOMERS), simulated=True))
+            delay = self.rng.expovariate(rate)
 
     async def arrive(self, agent_id: str, customer: Customer, *, simulated: bool, text: str = "") -> None:
         """A customer contacts the agent (``text`` is their first message, where the channel has one)."""
@@ -152,6 +155,13 @@ class ReferenceProvider(Provider):
         except LimitReached as exc:
             self.log.info("%s: no room for %s: %s", self.name, correlation_id, exc.message)
             return None
+
+    async def optional_tab(self, session_id: str, tab: TabSpec) -> None:
+        """Open a tab the conversation can do without; at the tab limit it is skipped, not an error."""
+        try:
+            await self.host.create_tab(session_id, tab)
+        except LimitReached as exc:
+            self.log.info("%s: skipped tab %r: %s", self.name, tab.title, exc.message)
 
     async def log_event(self, agent_id: str, name: str, reason: str, correlation_id: str, **attributes: object) -> None:
         """Write one analytics event, tied to the toast and session by ``correlation_id``."""

@@ -78,7 +78,7 @@ class Chat(MessagingProvider):
     async def extra_tabs(self, conversation: Conversation) -> None:
         """The page the visitor is on."""
         topic = conversation.customer.topic.lower().replace(" ", "-") or "home"
-        await self.host.create_tab(conversation.session_id, TabSpec.url("Visitor's page", f"{SHOP}/{topic}"))
+        await self.optional_tab(conversation.session_id, TabSpec.url("Visitor's page", f"{SHOP}/{topic}"))
 
     async def declined(self, conversation: Conversation, outcome: NotificationOutcome | None) -> None:
         """Not taken: the visitor sees the offline form, and it is logged."""
@@ -96,6 +96,8 @@ class Chat(MessagingProvider):
             await self.host.update_session_context(conversation.session_id, set_entries={"typing": "true"})
             await asyncio.sleep(TYPING_SECONDS)
             await self.host.update_session_context(conversation.session_id, remove=["typing"])
+            if not _running(conversation):  # the chat ended while the visitor typed: the message is not sent
+                return
         await super().customer_wrote(conversation, text)
 
     async def other_action(self, conversation: Conversation, action_id: str) -> None:
@@ -127,3 +129,8 @@ class Chat(MessagingProvider):
 def channelkit_register_providers(registry: ProviderRegistry) -> None:
     """Register the chat provider."""
     registry.add(Chat)
+
+
+def _running(conversation: Conversation) -> bool:
+    """Whether the chat still runs (read afresh after an await, when it may have ended)."""
+    return not conversation.ended

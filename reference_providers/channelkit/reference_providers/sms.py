@@ -61,7 +61,7 @@ class Sms(MessagingProvider):
         """The customer's CRM record, when the directory knows the number."""
         if conversation.customer.contact_id:
             record = TabSpec.crm_record("Customer", "contact", conversation.customer.contact_id)
-            await self.host.create_tab(conversation.session_id, record)
+            await self.optional_tab(conversation.session_id, record)
 
     async def declined(self, conversation: Conversation, outcome: NotificationOutcome | None) -> None:
         """Not taken: the customer gets an automatic reply and the thread is logged."""

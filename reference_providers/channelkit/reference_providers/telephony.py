@@ -121,28 +121,22 @@ class Telephony(ReferenceProvider):
 
     async def _connect(self, call: Call, outcome: NotificationOutcome, *, hang_up_later: bool) -> bool:
         customer = call.customer
-        has_record = bool(customer.contact_id)
-        anchor = (
-            TabSpec.crm_record("Customer", "contact", customer.contact_id) if has_record else TabSpec.transcript("Call")
-        )
         session = await self.open_session(
             call.agent_id,
             outcome,
             title=f"Call with {customer.name}",
             correlation_id=call.id,
-            anchor=anchor,
+            anchor=TabSpec.transcript("Call"),
             context={"phone": customer.phone, "direction": "inbound" if call.inbound else "outbound"},
         )
         if session is None:
             call.press("hangup", self._now())
             await self._log_call(call, "Dropped", told="all agents busy message played")
             return False
-        call.session_id = session.id
-        if has_record:
-            call.transcript_tab = (await self.host.create_tab(session.id, TabSpec.transcript("Call"), focus=True)).id
-        else:
-            call.transcript_tab = session.tabs[0].id
+        call.session_id, call.transcript_tab = session.id, session.tabs[0].id
         self.calls[session.id] = call
+        if customer.contact_id:
+            await self.optional_tab(session.id, TabSpec.crm_record("Customer", "contact", customer.contact_id))
         direction = "Incoming call from" if call.inbound else "Calling"
         await self._note(call, f"{direction} {customer.name} ({customer.phone})")
         await self._note(call, "Connected" if call.state is CallState.CONNECTED else "Dialling…")

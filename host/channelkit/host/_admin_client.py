@@ -1,0 +1,69 @@
+"""A HostService client for the command line: an admin token from a file or the environment.
+
+``channelkit simulate`` and the demo's summary both talk to a running host
+as an operator would, through the public HostService contract.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import grpc
+
+from channelkit.sdk._status import from_rpc_error
+from channelkit.sdk.errors import ChannelkitError
+from channelkit.v1 import host_service_pb2 as pb
+from channelkit.v1 import host_service_pb2_grpc as pb_grpc
+
+ADMIN_TOKEN_ENV = "CHANNELKIT_ADMIN_TOKEN"
+
+
+class TokenError(ValueError):
+    """No usable admin token was given."""
+
+
+def read_token(token_file: str | None) -> str:
+    """The admin token from ``token_file``, else from $CHANNELKIT_ADMIN_TOKEN."""
+    if token_file:
+        try:
+            token = Path(token_file).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise TokenError(f"cannot read the token file {token_file}: {exc.strerror}") from None
+    else:
+        token = os.environ.get(ADMIN_TOKEN_ENV, "").strip()
+    if not token:
+        raise TokenError(f"give an admin token with --token-file FILE or ${ADMIN_TOKEN_ENV}")
+    return token
+
+
+class AdminClient:
+    """HostService calls carrying one admin token; failures raise ChannelkitError."""
+
+    def __init__(self, channel: grpc.aio.Channel, token: str) -> None:
+        self._stub = pb_grpc.HostServiceStub(channel)
+        self._metadata = (("authorization", f"Bearer {token}"),)
+
+    async def list_providers(self) -> pb.ListProvidersResponse:
+        """Every provider with its status and counters."""
+        try:
+            response: pb.ListProvidersResponse = await self._stub.ListProviders(
+                pb.ListProvidersRequest(), metadata=self._metadata, timeout=10
+            )
+        except grpc.aio.AioRpcError as exc:
+            raise from_rpc_error(exc) from None
+        return response
+
+    async def inject(self, provider: str, agent_id: str, kind: str, attributes: dict[str, str]) -> int:
+        """Deliver an external event to one provider; returns its seq."""
+        request = pb.InjectEventRequest(provider=provider, agent_id=agent_id, kind=kind, attributes=attributes)
+        try:
+            response: pb.InjectEventResponse = await self._stub.InjectEvent(
+                request, metadata=self._metadata, timeout=10
+            )
+        except grpc.aio.AioRpcError as exc:
+            raise from_rpc_error(exc) from None
+        return response.seq
+
+
+__all__ = ["ADMIN_TOKEN_ENV", "AdminClient", "ChannelkitError", "TokenError", "read_token"]

@@ -1,0 +1,87 @@
+"""The demo's world: one agent, one admin and the three reference providers, with fresh tokens.
+
+Tokens are made for this run only and written (mode 0600) to the state
+directory, so ``channelkit simulate`` and a person's own client can use them
+while the demo runs.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from channelkit.host import tokens
+from channelkit.host.config import HostConfig
+from channelkit.host.config import parse_config
+from channelkit.sdk import ENTRY_POINT_GROUP
+
+AGENT_ID = "agent-1"
+AGENT_NAME = "Avery Agent"
+REFERENCE_PROVIDERS = ("telephony", "sms", "chat")
+MODULES = {name: f"channelkit.reference_providers.{name}" for name in REFERENCE_PROVIDERS}
+TRAFFIC = {
+    "telephony": {"per_minute": "5", "max_call_seconds": "40", "answer_seconds": "1.5"},
+    "sms": {"per_minute": "6"},
+    "chat": {"per_minute": "6", "idle_seconds": "30"},
+}
+
+
+@dataclass(frozen=True)
+class DemoState:
+    """Where the run's tokens live."""
+
+    directory: Path
+    tokens: dict[str, str]
+
+    def token_file(self, who: str) -> Path:
+        """The file holding ``who``'s token."""
+        return self.directory / f"{who}.token"
+
+    @classmethod
+    def create(cls, directory: Path, *, remote: bool) -> DemoState:
+        """Make tokens for the agent, the admin and (remote) each provider; write them 0600."""
+        directory.mkdir(parents=True, exist_ok=True)
+        names = ["admin", AGENT_ID, *(REFERENCE_PROVIDERS if remote else ())]
+        made = {name: tokens.new_token() for name in names}
+        for name, token in made.items():
+            path = directory / f"{name}.token"
+            path.touch(mode=0o600)
+            os.chmod(path, 0o600)
+            path.write_text(token + "\n", encoding="utf-8")
+        return cls(directory, made)
+
+
+def demo_config(state: DemoState, *, remote: bool, seed: int, address: str) -> HostConfig:
+    """The host configuration: traffic on for every reference provider, remote ones with tokens."""
+    providers: list[dict[str, Any]] = []
+    for name in REFERENCE_PROVIDERS:
+        entry: dict[str, Any] = {
+            "name": name,
+            "channel": "telephony" if name == "telephony" else name,
+            "parameters": {"traffic": "on", "seed": str(seed), "offer_seconds": "15", **TRAFFIC[name]},
+        }
+        if name == "telephony":
+            entry["click_to_act"] = True
+        if remote:
+            entry["token_sha256"] = tokens.hash_token(state.tokens[name])
+        providers.append(entry)
+    data = {
+        "server": {"address": address},
+        "agents": [
+            {"id": AGENT_ID, "display_name": AGENT_NAME, "token_sha256": tokens.hash_token(state.tokens[AGENT_ID])}
+        ],
+        "admins": [{"name": "admin", "token_sha256": tokens.hash_token(state.tokens["admin"])}],
+        "providers": providers,
+        "limits": {"attention_cooldown_seconds": 2.0},
+        "plugins": {"autoload": True, "blocked": other_plugins()},
+    }
+    return parse_config(data, "channelkit demo")
+
+
+def other_plugins() -> list[str]:
+    """Every installed provider plugin besides the reference providers: the demo shows only those."""
+    installed = {ep.name for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)}
+    return sorted(installed - set(REFERENCE_PROVIDERS))
