@@ -84,9 +84,11 @@ class ReferenceProvider(Provider):
         """The first customer shortly after start (so a demo shows something at once), then at random."""
         rate = self.settings.per_minute / 60.0
         delay = self.rng.uniform(0.2, 2.0)
-        while True:
+        arrived = 0
+        while not self.settings.arrivals or arrived < self.settings.arrivals:
             await asyncio.sleep(delay)
             self.spawn(self.arrive(agent_id, self.rng.choice(CUSTOMERS), simulated=True))
+            arrived += 1
             delay = self.rng.expovariate(rate)
 
     async def arrive(self, agent_id: str, customer: Customer, *, simulated: bool, text: str = "") -> None:

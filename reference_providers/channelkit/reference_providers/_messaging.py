@@ -91,18 +91,19 @@ class MessagingProvider(ReferenceProvider):
             fields=self.toast_fields(conversation),
             correlation_id=conversation.id,
         )
-        session = None
-        if outcome is not None and outcome.accepted:
-            session = await self.open_session(
-                conversation.agent_id,
-                outcome,
-                title=self.session_title.format(name=conversation.customer.name),
-                correlation_id=conversation.id,
-                anchor=TabSpec.transcript("Conversation"),
-                context={"phone": conversation.customer.phone, "channel": self.channel},
-            )
-        if session is None:
+        if outcome is None or not outcome.accepted:
             await self.declined(conversation, outcome)
+            return
+        session = await self.open_session(
+            conversation.agent_id,
+            outcome,
+            title=self.session_title.format(name=conversation.customer.name),
+            correlation_id=conversation.id,
+            anchor=TabSpec.transcript("Conversation"),
+            context={"phone": conversation.customer.phone, "channel": self.channel},
+        )
+        if session is None:  # accepted, but the workspace filled up meanwhile
+            await self.declined(conversation, None)
             return
         conversation.session_id = session.id
         conversation.transcript_tab = session.tabs[0].id

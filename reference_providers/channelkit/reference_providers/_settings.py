@@ -21,7 +21,8 @@ class TrafficSettings(BaseModel):
 
     ``traffic`` switches the built-in simulator on: customers arrive at random
     (a Poisson process of ``per_minute`` arrivals per agent, seeded by
-    ``seed``) and answer the agent after about ``reply_seconds``. Off by
+    ``seed``, at most ``arrivals`` of them unless 0) and answer the agent
+    after about ``reply_seconds``. Off by
     default, so a host that merely has the package installed never invents
     customers; ``channelkit simulate`` injects single events either way.
     """
@@ -33,6 +34,8 @@ class TrafficSettings(BaseModel):
     per_minute: float = Field(4.0, gt=0.0, le=600.0)
     offer_seconds: int = Field(20, ge=1, le=500)
     reply_seconds: float = Field(4.0, gt=0.0, le=600.0)
+    arrivals: int = Field(0, ge=0, le=1_000_000)
+    """Customers per agent before the simulator stops (0: no end), for scenarios that run to completion."""
 
 
 class TelephonySettings(TrafficSettings):
