@@ -6,11 +6,10 @@ as an operator would, through the public HostService contract.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import grpc
 
+from channelkit.sdk import _secrets
+from channelkit.sdk._secrets import TokenMissing
 from channelkit.sdk._status import from_rpc_error
 from channelkit.sdk.errors import ChannelkitError
 from channelkit.v1 import host_service_pb2 as pb
@@ -19,22 +18,9 @@ from channelkit.v1 import host_service_pb2_grpc as pb_grpc
 ADMIN_TOKEN_ENV = "CHANNELKIT_ADMIN_TOKEN"
 
 
-class TokenError(ValueError):
-    """No usable admin token was given."""
-
-
 def read_token(token_file: str | None) -> str:
-    """The admin token from ``token_file``, else from $CHANNELKIT_ADMIN_TOKEN."""
-    if token_file:
-        try:
-            token = Path(token_file).read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise TokenError(f"cannot read the token file {token_file}: {exc.strerror}") from None
-    else:
-        token = os.environ.get(ADMIN_TOKEN_ENV, "").strip()
-    if not token:
-        raise TokenError(f"give an admin token with --token-file FILE or ${ADMIN_TOKEN_ENV}")
-    return token
+    """The admin token from ``token_file``, else from $CHANNELKIT_ADMIN_TOKEN (TokenMissing otherwise)."""
+    return _secrets.read_token(token_file, ADMIN_TOKEN_ENV)
 
 
 class AdminClient:
@@ -66,4 +52,4 @@ class AdminClient:
         return response.seq
 
 
-__all__ = ["ADMIN_TOKEN_ENV", "AdminClient", "ChannelkitError", "TokenError", "read_token"]
+__all__ = ["ADMIN_TOKEN_ENV", "AdminClient", "ChannelkitError", "TokenMissing", "read_token"]

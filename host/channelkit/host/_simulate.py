@@ -16,7 +16,7 @@ import grpc
 
 from channelkit.host._admin_client import AdminClient
 from channelkit.host._admin_client import ChannelkitError
-from channelkit.host._admin_client import TokenError
+from channelkit.host._admin_client import TokenMissing
 from channelkit.host._admin_client import read_token
 
 KINDS = {"call": "telephony", "sms": "sms", "chat": "chat"}
@@ -45,7 +45,7 @@ def run(options: argparse.Namespace) -> int:
     """Inject the event; 0 when delivered, 1 when the host refused or cannot be reached, 2 for no token."""
     try:
         token = read_token(options.token_file)
-    except TokenError as exc:
+    except TokenMissing as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return asyncio.run(_inject(options, token))

@@ -19,12 +19,12 @@ import argparse
 import asyncio
 import contextlib
 import logging
-import os
 import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from channelkit.sdk import _secrets
 from channelkit.sdk._plugins import load_module
 from channelkit.sdk._remote import GrpcConnection
 from channelkit.sdk._runner import CursorFile
@@ -46,16 +46,10 @@ class UsageError(Exception):
 
 def read_token(options: argparse.Namespace) -> str:
     """The token from ``--token-file``, else from ``$CHANNELKIT_PROVIDER_TOKEN``."""
-    if options.token_file:
-        try:
-            token = Path(options.token_file).read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise UsageError(f"cannot read token file {options.token_file}: {exc.strerror}") from None
-    else:
-        token = os.environ.get(TOKEN_ENV, "").strip()
-    if not token:
-        raise UsageError(f"no token: pass --token-file FILE or set {TOKEN_ENV}")
-    return token
+    try:
+        return _secrets.read_token(options.token_file, TOKEN_ENV)
+    except _secrets.TokenMissing as exc:
+        raise UsageError(str(exc)) from None
 
 
 def choose_provider(registry: ProviderRegistry, names: list[str], wanted: str | None) -> type[Provider] | None:
