@@ -127,6 +127,7 @@ async def test_concurrent_chats_each_get_a_session_with_typing_and_end_chat(chan
         await agent.invoke_action(second, "end")
         view = await agent.wait_for(lambda v: not v.session(second).actions, "the chat to end")
         assert _lines(view, second)[-1] == (AuthorRole.SYSTEM, "Chat ended by the agent.")
+        await host.until(lambda: bool(host.analytics("chat")), "the chat's log")
         assert [e.name for e in host.analytics("chat")] == ["ChatEnded"]
 
 
@@ -139,6 +140,7 @@ async def test_an_idle_visitor_ends_the_chat(channelkit_host: Factory) -> None:
             AuthorRole.SYSTEM,
             "The visitor left (no message for 0.5 s). Chat ended.",
         )
+        await host.until(lambda: bool(host.analytics("chat")), "the chat's log")
         (log,) = host.analytics("chat")
         assert (log.name, log.reason) == ("ChatEnded", "Idle")
 

@@ -48,7 +48,7 @@ async def test_a_call_rings_first_and_a_declined_or_missed_call_opens_nothing(ch
         await host.inject("telephony", "call", **{"from": ADA.phone})
         missed = await agent.next_toast()
         await agent.wait_for(lambda v: not v.toasts, "the unanswered toast to time out")
-        await host.settle()
+        await host.until(lambda: len(host.analytics("telephony")) == 2, "both calls' logs")
         assert (await agent.view()).sessions == ()
         logs = host.analytics("telephony")
         assert [(e.name, e.reason, e.correlation_id) for e in logs] == [

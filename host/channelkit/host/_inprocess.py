@@ -56,9 +56,25 @@ class _HostLoop:
         self.loop = loop
 
     async def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
-        """Await ``coroutine`` on the host loop; cancelling the caller cancels it there too."""
-        future = asyncio.run_coroutine_threadsafe(coroutine, self.loop)
+        """Await ``coroutine`` on the host loop; cancelling the caller cancels it there too.
+
+        A provider thread that outlived its host (abandoned after blocking past
+        the stop grace) gets RuntimeError here, and the coroutine is closed so
+        it is not left un-awaited.
+        """
+        try:
+            future = asyncio.run_coroutine_threadsafe(coroutine, self.loop)
+        except RuntimeError:
+            coroutine.close()
+            raise
         return await asyncio.wrap_future(future)
+
+    def fire_and_forget(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        """Schedule ``coroutine`` on the host loop without waiting; a closed host loop drops it."""
+        try:
+            asyncio.run_coroutine_threadsafe(coroutine, self.loop)
+        except RuntimeError:
+            coroutine.close()
 
 
 class InProcessTransport:
@@ -110,8 +126,7 @@ class InProcessConnection:
                     yield message
                     cursor = message.seq
         finally:
-            with contextlib.suppress(RuntimeError):  # the host loop may already be closed
-                asyncio.run_coroutine_threadsafe(self._close(), self._host.loop)
+            self._host.fire_and_forget(self._close())  # the host loop may already be closed
 
 
 class ProviderWorker:

@@ -158,8 +158,8 @@ class ProviderRunner:
             raise StartFailed(f"provider '{self.name}' did not start: {fault.describe()}")
         if saved is not None:
             self.cursor = saved
-        else:
-            await self.resync(initial=True)
+        else:  # a fresh start gets every event since the handshake, including those on_start caused
+            await self.resync(initial=True, not_after=hello.head_seq)
         self.started.set()
         return host
 
@@ -229,8 +229,12 @@ class ProviderRunner:
             self._on_fault(fault)
         return fault
 
-    async def resync(self, *, initial: bool) -> None:
-        """Re-list every open session, hand them to ``on_resync`` and continue from the host's head."""
+    async def resync(self, *, initial: bool, not_after: int | None = None) -> None:
+        """Re-list every open session, hand them to ``on_resync`` and continue from the host's head.
+
+        ``not_after`` caps the resume point, so events produced between that
+        ``seq`` and the listing are still delivered rather than skipped.
+        """
         assert self.host is not None
         sessions: list[Session] = []
         head: int | None = None
@@ -244,7 +248,7 @@ class ProviderRunner:
         if head is None:
             hello = await self._retrying(self.hello)
             head = hello.head_seq
-        self._advance(head)
+        self._advance(head if not_after is None else min(head, not_after))
         if sessions or not initial:
             await self._guarded("on_resync", lambda: self.provider.on_resync(sessions))
 
