@@ -102,6 +102,10 @@ class ReferenceProvider(Provider):
             return
         self.spawn(self.arrive(event.agent_id, customer_from(event.attributes), simulated=False, text=_text(event)))
 
+    def now(self) -> float:
+        """The provider loop's monotonic clock, for call and idle timings."""
+        return asyncio.get_running_loop().time()
+
     def customer_pause(self) -> float:
         """How long a simulated customer takes to answer."""
         return self.rng.uniform(0.5, 1.5) * self.settings.reply_seconds

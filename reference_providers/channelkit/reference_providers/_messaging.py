@@ -57,9 +57,6 @@ class MessagingProvider(ReferenceProvider):
         self.conversations: dict[str, Conversation] = {}
         """Open conversations by session id."""
 
-    def _now(self) -> float:
-        return asyncio.get_running_loop().time()
-
     # --- offering a conversation -------------------------------------------------------------------
 
     def new_conversation(self, agent_id: str, customer: Customer, *, simulated: bool) -> Conversation:
@@ -134,7 +131,7 @@ class MessagingProvider(ReferenceProvider):
                 conversation.focused, conversation.unread = True, 0
 
     async def _customer_entry(self, conversation: Conversation, text: str) -> None:
-        conversation.last_customer_at = self._now()
+        conversation.last_customer_at = self.now()
         await self.host.append_transcript(
             conversation.transcript_tab, text, role=AuthorRole.CUSTOMER, author=conversation.customer.name
         )

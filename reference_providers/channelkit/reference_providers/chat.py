@@ -110,7 +110,7 @@ class Chat(MessagingProvider):
     async def _idle_watch(self, conversation: Conversation) -> None:
         idle = self.settings.idle_seconds
         while not conversation.ended and conversation.session_id in self.conversations:
-            silent = self._now() - conversation.last_customer_at
+            silent = self.now() - conversation.last_customer_at
             if silent >= idle:
                 await unless_gone(
                     self._end(conversation, f"The visitor left (no message for {idle:g} s). Chat ended.", "Idle")

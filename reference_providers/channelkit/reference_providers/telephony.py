@@ -61,9 +61,6 @@ class Telephony(ReferenceProvider):
         self.calls: dict[str, Call] = {}
         """Calls with a session, by session id."""
 
-    def _now(self) -> float:
-        return asyncio.get_running_loop().time()
-
     # --- inbound -------------------------------------------------------------------------------------
 
     async def arrive(self, agent_id: str, customer: Customer, *, simulated: bool, text: str = "") -> None:
@@ -81,7 +78,7 @@ class Telephony(ReferenceProvider):
         if outcome is None or not outcome.accepted:
             await self._unanswered(call, outcome)
             return
-        call.press("answer", self._now())
+        call.press("answer", self.now())
         await self._connect(call, outcome, hang_up_later=simulated)
 
     async def _unanswered(self, call: Call, outcome: NotificationOutcome | None) -> None:
@@ -113,7 +110,7 @@ class Telephony(ReferenceProvider):
         if await self._connect(call, outcome, hang_up_later=False):
             await asyncio.sleep(self.settings.answer_seconds)
             if call.state is CallState.DIALING:
-                call.press("answer", self._now())
+                call.press("answer", self.now())
                 await unless_gone(self._note(call, f"{call.customer.name} answered"))
                 await unless_gone(self._show_actions(call))
 
@@ -130,7 +127,7 @@ class Telephony(ReferenceProvider):
             context={"phone": customer.phone, "direction": "inbound" if call.inbound else "outbound"},
         )
         if session is None:
-            call.press("hangup", self._now())
+            call.press("hangup", self.now())
             await self._log_call(call, "Dropped", told="all agents busy message played")
             return False
         call.session_id, call.transcript_tab = session.id, session.tabs[0].id
@@ -159,7 +156,7 @@ class Telephony(ReferenceProvider):
             await self._end(call, "Call ended by the agent", "Completed", ended_by="agent")
             return
         try:
-            call.press(event.action_id, self._now())
+            call.press(event.action_id, self.now())
         except InvalidTransition as exc:
             self.log.info("telephony: %s", exc)
         else:
@@ -171,11 +168,11 @@ class Telephony(ReferenceProvider):
         """Closing a session with a live call hangs it up."""
         call = self.calls.pop(event.session_id, None)
         if call is not None and call.state is not CallState.ENDED:
-            call.press("hangup", self._now())
+            call.press("hangup", self.now())
             await self._log_call(call, "Completed", ended_by="session closed")
 
     async def _end(self, call: Call, note: str, reason: str, *, ended_by: str) -> None:
-        call.press("hangup", self._now())
+        call.press("hangup", self.now())
         minutes, seconds = divmod(round(call.talk_seconds()), 60)
         await unless_gone(self._note(call, f"{note} after {minutes}:{seconds:02d}"))
         await unless_gone(self._show_actions(call))

@@ -33,6 +33,7 @@ MAX_ACTION_ID = 64
 MAX_ACTION_LABEL = 40
 MAX_PLACEHOLDER = 100
 MAX_KIND = 64
+MAX_PROVIDER_NAME = 64
 MAX_ATTRIBUTES = 32
 MAX_ATTRIBUTE_KEY = 100
 MAX_ATTRIBUTE_VALUE = 2000
@@ -109,7 +110,7 @@ class ConversationOps(CoreBase):
 
     def inject_event(self, provider: str, agent_id: str, kind: str, attributes: Mapping[str, str]) -> None:
         """Deliver an operator's outside event to ``provider``'s stream, in order with the rest."""
-        check.identifier("provider", provider, max_len=MAX_ACTION_ID)
+        check.identifier("provider", provider, max_len=MAX_PROVIDER_NAME)
         check.identifier("kind", kind, max_len=MAX_KIND)
         bag = check.string_map(
             "attributes",
