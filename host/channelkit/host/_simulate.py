@@ -15,9 +15,9 @@ import sys
 import grpc
 
 from channelkit.host._admin_client import AdminClient
-from channelkit.host._admin_client import ChannelkitError
 from channelkit.host._admin_client import TokenMissing
 from channelkit.host._admin_client import read_token
+from channelkit.sdk.errors import ChannelkitError
 
 KINDS = {"call": "telephony", "sms": "sms", "chat": "chat"}
 DEFAULT_FROM = "+15550100101"
