@@ -105,8 +105,8 @@ async def test_a_declined_sms_gets_an_automatic_reply_and_no_session(channelkit_
         agent = host.agent()
         await host.inject("sms", "sms", **{"from": ADA.phone, "text": "Hi"})
         toast = await agent.reject()
-        await agent.wait_for(lambda v: len(host.analytics("sms")) == 1, "the auto-reply log")
-        (log,) = host.analytics("sms")
+        await agent.wait_for(lambda v: len(host.analytics("sms", kind="custom")) == 1, "the auto-reply log")
+        (log,) = host.analytics("sms", kind="custom")
         assert (log.name, log.reason, log.correlation_id) == ("SmsAutoReplied", "DeclinedByAgent", toast.correlation_id)
         assert (await agent.view()).sessions == ()
 
@@ -127,8 +127,8 @@ async def test_concurrent_chats_each_get_a_session_with_typing_and_end_chat(chan
         await agent.invoke_action(second, "end")
         view = await agent.wait_for(lambda v: not v.session(second).actions, "the chat to end")
         assert _lines(view, second)[-1] == (AuthorRole.SYSTEM, "Chat ended by the agent.")
-        await host.until(lambda: bool(host.analytics("chat")), "the chat's log")
-        assert [e.name for e in host.analytics("chat")] == ["ChatEnded"]
+        await host.until(lambda: bool(host.analytics("chat", kind="custom")), "the chat's log")
+        assert [e.name for e in host.analytics("chat", kind="custom")] == ["ChatEnded"]
 
 
 async def test_an_idle_visitor_ends_the_chat(channelkit_host: Factory) -> None:
@@ -140,8 +140,8 @@ async def test_an_idle_visitor_ends_the_chat(channelkit_host: Factory) -> None:
             AuthorRole.SYSTEM,
             "The visitor left (no message for 0.5 s). Chat ended.",
         )
-        await host.until(lambda: bool(host.analytics("chat")), "the chat's log")
-        (log,) = host.analytics("chat")
+        await host.until(lambda: bool(host.analytics("chat", kind="custom")), "the chat's log")
+        (log,) = host.analytics("chat", kind="custom")
         assert (log.name, log.reason) == ("ChatEnded", "Idle")
 
 

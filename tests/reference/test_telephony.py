@@ -48,9 +48,9 @@ async def test_a_call_rings_first_and_a_declined_or_missed_call_opens_nothing(ch
         await host.inject("telephony", "call", **{"from": ADA.phone})
         missed = await agent.next_toast()
         await agent.wait_for(lambda v: not v.toasts, "the unanswered toast to time out")
-        await host.until(lambda: len(host.analytics("telephony")) == 2, "both calls' logs")
+        await host.until(lambda: len(host.analytics("telephony", kind="custom")) == 2, "both calls' logs")
         assert (await agent.view()).sessions == ()
-        logs = host.analytics("telephony")
+        logs = host.analytics("telephony", kind="custom")
         assert [(e.name, e.reason, e.correlation_id) for e in logs] == [
             ("CallLog", "Rejected", toast.correlation_id),
             ("CallLog", "Missed", missed.correlation_id),
@@ -110,7 +110,7 @@ async def test_buttons_drive_the_call_state_machine(channelkit_host: Factory) ->
 
         await agent.close(session_id)
         await host.next_event("telephony", events.SessionClosed, session_id=session_id)
-        (log,) = host.analytics("telephony")
+        (log,) = host.analytics("telephony", kind="custom")
         assert (log.name, log.reason, log.correlation_id) == ("CallLog", "Completed", correlation)
         assert log.attributes["direction"] == "inbound" and log.attributes["ended_by"] == "agent"
 
@@ -121,7 +121,7 @@ async def test_closing_a_live_call_hangs_it_up_and_logs_it_once(channelkit_host:
         correlation, session_id = await _answered_call(host, agent)
         await agent.close(session_id)
         await host.next_event("telephony", events.SessionClosed, session_id=session_id)
-        (log,) = host.analytics("telephony")
+        (log,) = host.analytics("telephony", kind="custom")
         assert (log.reason, log.correlation_id, log.attributes["ended_by"]) == (
             "Completed",
             correlation,
@@ -153,9 +153,9 @@ async def test_a_call_with_no_room_is_not_offered_and_the_caller_hears_busy(chan
         await _answered_call(host, agent)
         await host.inject("telephony", "call", **{"from": CUSTOMERS[1].phone})
         await host.settle()
-        await agent.wait_for(lambda v: len(host.analytics("telephony")) == 1, "the busy call's log")
+        await agent.wait_for(lambda v: len(host.analytics("telephony", kind="custom")) == 1, "the busy call's log")
         assert (await agent.view()).toasts == ()
-        assert host.analytics("telephony")[0].reason == "Busy"
+        assert host.analytics("telephony", kind="custom")[0].reason == "Busy"
 
 
 @pytest.mark.parametrize(

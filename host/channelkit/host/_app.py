@@ -12,6 +12,8 @@ from collections.abc import Sequence
 
 from channelkit.host._agent_servicer import AgentServicer
 from channelkit.host._auth import Identity
+from channelkit.host._catalog import build_sinks
+from channelkit.host._catalog import build_templates
 from channelkit.host._host_servicer import HostServicer
 from channelkit.host._inprocess import InProcessProviders
 from channelkit.host._plugin_loader import in_process_classes
@@ -46,7 +48,10 @@ class HostApp:
     ) -> None:
         self.plugins = load_plugins(config.plugins, providers)
         self.config = with_plugin_providers(config, self.plugins)
-        self.runtime = HostRuntime(self.config, clock)
+        templates = build_templates(self.config, self.plugins)
+        self.runtime = HostRuntime(
+            self.config, clock, templates=templates, sinks=build_sinks(self.config, self.plugins)
+        )
         provider, agent, host = SERVICES
         self.provider_binding = ServiceBinding(
             provider, ProviderServicer(self.runtime), guard=self._guard_provider, idempotency=self.runtime.idempotency

@@ -75,6 +75,7 @@ def tab(t: core.Tab, focused_tab_id: str | None) -> pb.Tab:
         focused=t.id == focused_tab_id,
         anchor=t.anchor,
         record=pb.RecordRef(entity_name=t.record.entity_name, entity_id=t.record.entity_id) if t.record else None,
+        template=t.template,
     )
 
 
@@ -99,6 +100,8 @@ def session(s: core.Session, focused: bool) -> pb.Session:
         focused=focused,
         home=s.home,
         actions=[session_action(a) for a in s.actions],
+        template=s.template,
+        icon=s.icon,
     )
 
 
@@ -119,9 +122,12 @@ def notification(n: core.Notification) -> pb.Notification:
         accept_label=n.accept_label,
         reject_label=n.reject_label,
         show_reject=n.show_reject,
-        shown_at=timestamp(n.shown_at),
-        expires_at=timestamp(n.expires_at),
+        shown_at=timestamp(n.shown_at) if n.shown_at else None,
+        expires_at=timestamp(n.expires_at) if n.expires_at else None,
         correlation_id=n.correlation_id,
+        icon=n.icon,
+        show_countdown=n.show_countdown,
+        template=n.template,
     )
 
 
@@ -135,7 +141,7 @@ def workspace(w: core.Workspace, presences: tuple[str, ...]) -> agent_pb.Workspa
         presence=w.presence,
         panel_mode=panel_mode(w.panel_mode),
         panel_width=w.panel_width,
-        notifications=[notification(n) for n in w.pending.values()],
+        notifications=[notification(n) for n in w.pending.values() if n.shown],
         presences=presences,
         transcripts=[
             pb.Transcript(session_id=s.id, tab_id=t.id, entries=[transcript_entry(e) for e in t.transcript])
@@ -157,6 +163,7 @@ def provider_record(p: core.ProviderInfo) -> pb.ProviderRecord:
         click_to_act=p.click_to_act,
         agents=sorted(p.agents),
         parameters=p.parameters,
+        enable_analytics=p.enable_analytics,
     )
 
 

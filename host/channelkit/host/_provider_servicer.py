@@ -17,6 +17,7 @@ from channelkit.host.core import Session
 from channelkit.host.core import SessionAction
 from channelkit.host.core import Tab
 from channelkit.host.core import TabSpec
+from channelkit.host.core import TemplateCall
 from channelkit.host.core import ToastSpec
 from channelkit.host.core import _validate as check
 from channelkit.sdk.errors import CursorExpired
@@ -37,6 +38,25 @@ def _tab_spec(spec: pb.TabSpec) -> TabSpec:
     return TabSpec(
         title=spec.title, page_type=spec.page_type, target=spec.target, can_close=spec.can_close, record=record
     )
+
+
+def _template(name: str, parameters: pb.TemplateParameters | None) -> TemplateCall | None:
+    """The template request of a call; None when it names no template."""
+    if not name:
+        if parameters is not None:
+            raise check.invalid("template_parameters", "is only used together with template")
+        return None
+    if parameters is None:
+        return TemplateCall(name)
+    return TemplateCall(name, dict(parameters.values), {k: dict(v.values) for k, v in parameters.tabs.items()})
+
+
+def _parameters(message: pb.SetSessionTitleRequest | pb.SetTabTitleRequest) -> TemplateCall | None:
+    """The new parameters of a title change (the template's name comes from the session or tab)."""
+    if not message.HasField("template_parameters"):
+        return None
+    parameters = message.template_parameters
+    return TemplateCall("", dict(parameters.values), {k: dict(v.values) for k, v in parameters.tabs.items()})
 
 
 def _action(message: wpb.SessionAction) -> SessionAction:
@@ -135,6 +155,8 @@ class ProviderServicer:
     ) -> pb.CreateSessionResponse:
         """Create a session owned by the caller."""
         anchor = _tab_spec(request.anchor_tab) if request.HasField("anchor_tab") else None
+        parameters = request.template_parameters if request.HasField("template_parameters") else None
+        template = _template(request.template, parameters)
         session = self.rt.apply(
             lambda: self.core.create_session(
                 identity.name,
@@ -145,6 +167,7 @@ class ProviderServicer:
                 provider_session_id=request.provider_session_id,
                 consent_notification_id=request.consent_notification_id,
                 anchor_tab=anchor,
+                template=template,
             )
         )
         return pb.CreateSessionResponse(session=self._session(session))
@@ -176,7 +199,10 @@ class ProviderServicer:
         self, identity: Identity, request: pb.SetSessionTitleRequest, _: Ctx
     ) -> pb.SetSessionTitleResponse:
         """Retitle an own session."""
-        session = self.rt.apply(lambda: self.core.set_session_title(identity.name, request.session_id, request.title))
+        parameters = _parameters(request)
+        session = self.rt.apply(
+            lambda: self.core.set_session_title(identity.name, request.session_id, request.title, parameters=parameters)
+        )
         return pb.SetSessionTitleResponse(session=self._session(session))
 
     async def update_session_context(
@@ -223,10 +249,13 @@ class ProviderServicer:
 
     async def create_tab(self, identity: Identity, request: pb.CreateTabRequest, _: Ctx) -> pb.CreateTabResponse:
         """Open a tab in an own session."""
-        if not request.HasField("tab"):
-            raise check.invalid("tab", "is required")
+        spec = _tab_spec(request.tab) if request.HasField("tab") else None
+        parameters = request.template_parameters if request.HasField("template_parameters") else None
+        template = _template(request.template, parameters)
         tab = self.rt.apply(
-            lambda: self.core.create_tab(identity.name, request.session_id, _tab_spec(request.tab), focus=request.focus)
+            lambda: self.core.create_tab(
+                identity.name, request.session_id, spec, focus=request.focus, template=template
+            )
         )
         return pb.CreateTabResponse(tab=self._tab(tab))
 
@@ -257,7 +286,10 @@ class ProviderServicer:
 
     async def set_tab_title(self, identity: Identity, request: pb.SetTabTitleRequest, _: Ctx) -> pb.SetTabTitleResponse:
         """Retitle an own tab."""
-        tab = self.rt.apply(lambda: self.core.set_tab_title(identity.name, request.tab_id, request.title))
+        parameters = _parameters(request)
+        tab = self.rt.apply(
+            lambda: self.core.set_tab_title(identity.name, request.tab_id, request.title, parameters=parameters)
+        )
         return pb.SetTabTitleResponse(tab=self._tab(tab))
 
     async def close_tab(self, identity: Identity, request: pb.CloseTabRequest, _: Ctx) -> pb.CloseTabResponse:
@@ -305,6 +337,9 @@ class ProviderServicer:
             hide_reject=request.hide_reject,
             cancellation_token=request.cancellation_token,
             correlation_id=request.correlation_id,
+            template=_template(
+                request.template, request.template_parameters if request.HasField("template_parameters") else None
+            ),
         )
         toast = self.rt.apply(lambda: self.core.notify(identity.name, request.agent_id, spec))
         resolved = await asyncio.shield(self.rt.outcome_of(toast))
@@ -394,4 +429,4 @@ class ProviderServicer:
                 correlation_id=request.correlation_id,
             )
         )
-        return pb.LogAnalyticsEventResponse(event_id=record.id)
+        return pb.LogAnalyticsEventResponse(event_id=record.id if record else "", recorded=record is not None)

@@ -11,6 +11,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Callable
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TypeVar
 
@@ -22,15 +23,19 @@ from channelkit.host._idempotency import IdempotencyCache
 from channelkit.host._ratelimit import RateLimiter
 from channelkit.host._router import AgentFeed
 from channelkit.host._router import ProviderLog
+from channelkit.host.analytics._recorder import AnalyticsRecorder
 from channelkit.host.config import HostConfig
 from channelkit.host.core import AgentInfo
+from channelkit.host.core import AnalyticsRecord
 from channelkit.host.core import Clock
 from channelkit.host.core import Core
 from channelkit.host.core import CoreSettings
 from channelkit.host.core import Notification
 from channelkit.host.core import ProviderInfo
 from channelkit.host.core import SystemClock
+from channelkit.host.core import TemplateCatalog
 from channelkit.host.core import events as ev
+from channelkit.sdk.analytics import AnalyticsSink
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -45,7 +50,9 @@ def core_settings(config: HostConfig) -> CoreSettings:
         consent=config.policy.consent,
         presences=tuple(config.policy.presences),
         default_notification_timeout=config.limits.default_notification_timeout_seconds,
-        analytics_retention=config.limits.analytics_retention,
+        toast_queue_limit=config.notifications.queue_limit,
+        toast_queue_seconds=config.notifications.queue_time_limit_seconds,
+        toast_gap_seconds=config.notifications.gap_seconds,
         max_transcript_entries=config.limits.max_transcript_entries,
         record_url=config.console.record_url,
     )
@@ -64,6 +71,7 @@ def provider_infos(config: HostConfig) -> list[ProviderInfo]:
             agents=frozenset(config.agents_of(p)),
             parameters=dict(p.parameters),
             remote=p.token_sha256 is not None,
+            enable_analytics=p.enable_analytics,
         )
         for p in config.providers
     ]
@@ -80,11 +88,19 @@ def token_table(config: HostConfig) -> TokenTable:
 class HostRuntime:
     """Core, event logs, workspace feeds, toast timers, quotas and idempotency of one host."""
 
-    def __init__(self, config: HostConfig, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        config: HostConfig,
+        clock: Clock | None = None,
+        *,
+        templates: TemplateCatalog | None = None,
+        sinks: Sequence[AnalyticsSink] = (),
+    ) -> None:
         self.config = config
         self.clock = clock or SystemClock()
         agents = [AgentInfo(a.id, a.display_name or a.id) for a in config.agents]
-        self.core = Core(agents, provider_infos(config), core_settings(config), self.clock)
+        self.core = Core(agents, provider_infos(config), core_settings(config), self.clock, templates=templates)
+        self.analytics = AnalyticsRecorder(config.limits.analytics_retention, sinks)
         self.presences = tuple(config.policy.presences)
         self.logs = {p.name: ProviderLog(p.name, config.limits.event_retention) for p in config.providers}
         self.feeds = {a.id: AgentFeed(config.limits.watch_queue) for a in config.agents}
@@ -93,7 +109,7 @@ class HostRuntime:
         self.last_errors: dict[str, tuple[str, datetime]] = {}
         self.error_counts: dict[str, int] = {}
         self._outcomes: dict[str, asyncio.Future[ev.NotificationResolved]] = {}
-        self._timers: dict[str, asyncio.TimerHandle] = {}
+        self._toast_timer: asyncio.TimerHandle | None = None
 
     def apply(self, command: Callable[[], T]) -> T:
         """Run one core command and route what it produced; a failed command routes nothing."""
@@ -103,12 +119,17 @@ class HostRuntime:
             self.core.discard_deliveries()
             raise
         self._route(self.core.take_deliveries())
+        if self.core.toasts_changed:
+            self.core.toasts_changed = False
+            self._rearm_toast_timer()
         return result
 
     def _route(self, deliveries: list[ev.Delivery]) -> None:
         now = self.clock.now()
         for delivery in deliveries:
-            if isinstance(delivery, ev.ToProvider):
+            if isinstance(delivery, AnalyticsRecord):
+                self.analytics.record(delivery)
+            elif isinstance(delivery, ev.ToProvider):
                 provider_log = self.logs[delivery.provider]
                 event_id = f"e-{uuid.uuid4().hex}"
                 provider_log.append(convert.provider_event(delivery, provider_log.next_seq(), event_id, now))
@@ -122,22 +143,37 @@ class HostRuntime:
     # --- toasts: the NotifyEvent call waits for the outcome the core decides ---------------
 
     def outcome_of(self, toast: Notification) -> asyncio.Future[ev.NotificationResolved]:
-        """A future that completes when ``toast`` is resolved; arms its display timeout."""
-        loop = asyncio.get_running_loop()
+        """A future that completes when ``toast`` is resolved (at once if it already is)."""
         future = self._outcomes.get(toast.id)
         if future is None:
-            future = self._outcomes[toast.id] = loop.create_future()
-            delay = max(0.0, toast.deadline - self.clock.monotonic())
-            self._timers[toast.id] = loop.call_later(delay, self._expire)
+            future = self._outcomes[toast.id] = asyncio.get_running_loop().create_future()
+            if toast.action is not None and toast.reason is not None:
+                self._outcomes.pop(toast.id)
+                future.set_result(
+                    ev.NotificationResolved(toast.id, toast.action, toast.reason, toast.cancellation_token)
+                )
         return future
 
+    def _rearm_toast_timer(self) -> None:
+        """One timer for every workspace's toast queue, set to the earliest deadline."""
+        if self._toast_timer is not None:
+            self._toast_timer.cancel()
+            self._toast_timer = None
+        deadline = self.core.next_toast_deadline()
+        if deadline is None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # driven without an event loop (tests of the runtime alone): call expire_due by hand
+        delay = max(0.0, deadline - self.clock.monotonic())
+        self._toast_timer = loop.call_later(delay, self._expire)
+
     def _expire(self) -> None:
+        self._toast_timer = None
         self.apply(self.core.expire_due)
 
     def _settle(self, outcome: ev.NotificationResolved) -> None:
-        timer = self._timers.pop(outcome.notification_id, None)
-        if timer is not None:
-            timer.cancel()
         future = self._outcomes.pop(outcome.notification_id, None)
         if future is not None and not future.done():
             future.set_result(outcome)
@@ -154,8 +190,9 @@ class HostRuntime:
     def shutdown(self) -> None:
         """End pending toasts, then every event stream and workspace watcher."""
         self.apply(self.core.cancel_all_pending)
-        for timer in self._timers.values():
-            timer.cancel()
+        if self._toast_timer is not None:
+            self._toast_timer.cancel()
+        self.analytics.close()
         for provider_log in self.logs.values():
             provider_log.close()
         for feed in self.feeds.values():

@@ -17,8 +17,11 @@ from typing import Literal
 from pydantic import BaseModel
 from pydantic import ConfigDict
 from pydantic import Field
+from pydantic import PrivateAttr
 from pydantic import ValidationError
 from pydantic import model_validator
+
+from channelkit.sdk.templates import TemplateSet
 
 Sha256Hex = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 hex digest of a token")]
 AgentId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$")]
@@ -86,6 +89,32 @@ class ConsoleConfig(_Section):
         return self
 
 
+class NotificationsConfig(_Section):
+    """The toast queue of each workspace: one toast shown, the rest waiting in arrival order."""
+
+    queue_limit: int = Field(10, ge=0, le=1000, description="toasts that may wait; one more is rejected at once")
+    queue_time_limit_seconds: float = Field(30.0, gt=0.0, le=3600.0, description="longest wait before rejection")
+    gap_seconds: float = Field(0.0, ge=0.0, le=60.0, description="pause between one toast ending and the next")
+
+
+class AnalyticsSinkConfig(BaseModel):
+    """One analytics sink: ``kind`` names a built-in or plugin-offered kind; other keys are its options."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    kind: str = Field(min_length=1, max_length=64)
+
+    def options(self) -> dict[str, Any]:
+        """The entry's keys besides ``kind``."""
+        return dict(self.model_extra or {})
+
+
+class AnalyticsConfig(_Section):
+    """Where channel analytics go (the host always keeps the last ``limits.analytics_retention`` in memory)."""
+
+    sinks: list[AnalyticsSinkConfig] = Field(default_factory=list)
+
+
 class PluginsConfig(_Section):
     """In-process providers: which entry points load and how their handlers are supervised."""
 
@@ -123,6 +152,7 @@ class ProviderConfig(_Section):
     agents: list[AgentId] | None = None
     token_sha256: Sha256Hex | None = None
     parameters: dict[str, str] = Field(default_factory=dict)
+    enable_analytics: bool = True
 
 
 class HostConfig(_Section):
@@ -133,9 +163,18 @@ class HostConfig(_Section):
     policy: PolicyConfig = Field(default_factory=PolicyConfig)
     plugins: PluginsConfig = Field(default_factory=PluginsConfig)
     console: ConsoleConfig = Field(default_factory=ConsoleConfig)
+    notifications: NotificationsConfig = Field(default_factory=NotificationsConfig)
+    templates: TemplateSet = Field(default_factory=TemplateSet)
+    analytics: AnalyticsConfig = Field(default_factory=AnalyticsConfig)
     admins: list[AdminConfig] = Field(default_factory=list)
     agents: list[AgentConfig] = Field(default_factory=list)
     providers: list[ProviderConfig] = Field(default_factory=list)
+    _source: str = PrivateAttr("configuration")
+
+    @property
+    def source(self) -> str:
+        """Where the configuration came from (a file name), for error messages."""
+        return self._source
 
     @model_validator(mode="after")
     def _consistent(self) -> HostConfig:
@@ -180,10 +219,15 @@ def _key_path(loc: tuple[int | str, ...]) -> str:
 def parse_config(data: dict[str, Any], source: str) -> HostConfig:
     """Validate already-parsed TOML data; ``source`` names it in errors."""
     try:
-        return HostConfig.model_validate(data)
+        config = HostConfig.model_validate(data)
     except ValidationError as exc:
-        lines = [f"{source}: {_key_path(e['loc'])}: {e['msg']}" for e in exc.errors(include_url=False)]
+        lines = [
+            f"{source}: {_key_path(e['loc'])}: {e['msg'].removeprefix('Value error, ')}"
+            for e in exc.errors(include_url=False)
+        ]
         raise ConfigError("\n".join(lines)) from None
+    config._source = source
+    return config
 
 
 def load_config(path: Path) -> HostConfig:

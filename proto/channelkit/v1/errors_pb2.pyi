@@ -87,6 +87,12 @@ class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReas
     """No configured provider has this name. Metadata: `provider`.
     Code: NOT_FOUND.
     """
+    TEMPLATE_NOT_FOUND: _ErrorReason.ValueType  # 26
+    """No session, tab or notification template has this name (neither in the
+    host configuration nor among the installed providers' defaults).
+    Metadata: `template`, `kind` ("session", "tab" or "notification").
+    Code: NOT_FOUND.
+    """
     SESSION_LIMIT_REACHED: _ErrorReason.ValueType  # 30
     """The agent's workspace already holds `max_sessions` sessions besides Home.
     Metadata: `agentId`, `limit`. Code: RESOURCE_EXHAUSTED.
@@ -238,6 +244,12 @@ Metadata: `sessionId`, `actionId`. Code: NOT_FOUND.
 """
 PROVIDER_NOT_FOUND: ErrorReason.ValueType  # 25
 """No configured provider has this name. Metadata: `provider`.
+Code: NOT_FOUND.
+"""
+TEMPLATE_NOT_FOUND: ErrorReason.ValueType  # 26
+"""No session, tab or notification template has this name (neither in the
+host configuration nor among the installed providers' defaults).
+Metadata: `template`, `kind` ("session", "tab" or "notification").
 Code: NOT_FOUND.
 """
 SESSION_LIMIT_REACHED: ErrorReason.ValueType  # 30

@@ -650,6 +650,131 @@ class TabSpec(_message.Message):
 Global___TabSpec: _TypeAlias = TabSpec  # noqa: Y015
 
 @_typing.final
+class TemplateParameters(_message.Message):
+    """TemplateParameters fill the placeholders of a template (docs/templates.md
+    has the whole rule set). Values are inserted as they are: a value that
+    contains braces is never resolved again.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    @_typing.final
+    class ValuesEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        value: _builtins.str
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: _builtins.str = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+    @_typing.final
+    class TabsEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        @_builtins.property
+        def value(self) -> Global___ScopedParameters: ...
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: Global___ScopedParameters | None = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _typing.Literal["value", b"value"]  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+    VALUES_FIELD_NUMBER: _builtins.int
+    TABS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def values(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]:
+        """Values every template of the call sees as `{key}`: at most 64 entries,
+        keys 1–128 characters of letters, digits and "._:@-", values at most 2048
+        characters.
+        """
+
+    @_builtins.property
+    def tabs(self) -> _containers.MessageMap[_builtins.str, Global___ScopedParameters]:
+        """Values seen only by the tab template the key names, same limits. They win
+        over `values`, and a key naming one of the template's own settings
+        (`title`, `url`, `page`, `entity_name`, `entity_id`) replaces the
+        configured setting.
+        """
+
+    def __init__(
+        self,
+        *,
+        values: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
+        tabs: _abc.Mapping[_builtins.str, Global___ScopedParameters] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["tabs", b"tabs", "values", b"values"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___TemplateParameters: _TypeAlias = TemplateParameters  # noqa: Y015
+
+@_typing.final
+class ScopedParameters(_message.Message):
+    """ScopedParameters are the values for one tab template."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    @_typing.final
+    class ValuesEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        value: _builtins.str
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: _builtins.str = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+    VALUES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def values(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]:
+        """Parameter name to value."""
+
+    def __init__(
+        self,
+        *,
+        values: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["values", b"values"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ScopedParameters: _TypeAlias = ScopedParameters  # noqa: Y015
+
+@_typing.final
 class CreateSessionRequest(_message.Message):
     """Request of CreateSession."""
 
@@ -683,12 +808,14 @@ class CreateSessionRequest(_message.Message):
     PROVIDER_SESSION_ID_FIELD_NUMBER: _builtins.int
     CONSENT_NOTIFICATION_ID_FIELD_NUMBER: _builtins.int
     ANCHOR_TAB_FIELD_NUMBER: _builtins.int
+    TEMPLATE_FIELD_NUMBER: _builtins.int
+    TEMPLATE_PARAMETERS_FIELD_NUMBER: _builtins.int
     request_id: _builtins.str
     """Idempotency key; see the service comment."""
     agent_id: _builtins.str
     """The agent whose workspace gets the session. Required."""
     title: _builtins.str
-    """Session title, 1–200 characters."""
+    """Session title, 1–200 characters; must be empty when `template` is given."""
     correlation_id: _builtins.str
     """Correlation id tying the session to toasts and analytics (at most 128
     characters).
@@ -699,13 +826,23 @@ class CreateSessionRequest(_message.Message):
     """Id of a notification of the caller that the agent accepted; quoting it
     (once) lets the session take focus.
     """
+    template: _builtins.str
+    """Name of a session template; its title, anchor tab, additional tabs, icon
+    and panel mode apply.
+    """
     @_builtins.property
     def context(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]:
         """Initial context bag (see Session.context for limits)."""
 
     @_builtins.property
     def anchor_tab(self) -> Global___TabSpec:
-        """Optional anchor tab, opened with the session."""
+        """Optional anchor tab, opened with the session; must be unset when
+        `template` is given.
+        """
+
+    @_builtins.property
+    def template_parameters(self) -> Global___TemplateParameters:
+        """Parameters for the template's placeholders (only with `template`)."""
 
     def __init__(
         self,
@@ -718,10 +855,12 @@ class CreateSessionRequest(_message.Message):
         provider_session_id: _builtins.str = ...,
         consent_notification_id: _builtins.str = ...,
         anchor_tab: Global___TabSpec | None = ...,
+        template: _builtins.str = ...,
+        template_parameters: Global___TemplateParameters | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["anchor_tab", b"anchor_tab"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["anchor_tab", b"anchor_tab", "template_parameters", b"template_parameters"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["agent_id", b"agent_id", "anchor_tab", b"anchor_tab", "consent_notification_id", b"consent_notification_id", "context", b"context", "correlation_id", b"correlation_id", "provider_session_id", b"provider_session_id", "request_id", b"request_id", "title", b"title"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agent_id", b"agent_id", "anchor_tab", b"anchor_tab", "consent_notification_id", b"consent_notification_id", "context", b"context", "correlation_id", b"correlation_id", "provider_session_id", b"provider_session_id", "request_id", b"request_id", "template", b"template", "template_parameters", b"template_parameters", "title", b"title"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -902,22 +1041,31 @@ class SetSessionTitleRequest(_message.Message):
     REQUEST_ID_FIELD_NUMBER: _builtins.int
     SESSION_ID_FIELD_NUMBER: _builtins.int
     TITLE_FIELD_NUMBER: _builtins.int
+    TEMPLATE_PARAMETERS_FIELD_NUMBER: _builtins.int
     request_id: _builtins.str
     """Idempotency key; see the service comment."""
     session_id: _builtins.str
     """The session. Required."""
     title: _builtins.str
-    """The new title, 1–200 characters."""
+    """The new title, 1–200 characters; empty when `template_parameters` is given."""
+    @_builtins.property
+    def template_parameters(self) -> Global___TemplateParameters:
+        """Resolve the session template's title again: these values are merged over
+        the ones the session was created with (only for a session created from a
+        template).
+        """
+
     def __init__(
         self,
         *,
         request_id: _builtins.str = ...,
         session_id: _builtins.str = ...,
         title: _builtins.str = ...,
+        template_parameters: Global___TemplateParameters | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["template_parameters", b"template_parameters"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["request_id", b"request_id", "session_id", b"session_id", "title", b"title"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["request_id", b"request_id", "session_id", b"session_id", "template_parameters", b"template_parameters", "title", b"title"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1229,15 +1377,23 @@ class CreateTabRequest(_message.Message):
     SESSION_ID_FIELD_NUMBER: _builtins.int
     TAB_FIELD_NUMBER: _builtins.int
     FOCUS_FIELD_NUMBER: _builtins.int
+    TEMPLATE_FIELD_NUMBER: _builtins.int
+    TEMPLATE_PARAMETERS_FIELD_NUMBER: _builtins.int
     request_id: _builtins.str
     """Idempotency key; see the service comment."""
     session_id: _builtins.str
     """The session. Required."""
     focus: _builtins.bool
     """Make it the session's focused tab."""
+    template: _builtins.str
+    """Name of a tab template to open instead of a literal `tab`."""
     @_builtins.property
     def tab(self) -> Global___TabSpec:
-        """The tab to open. Required."""
+        """The tab to open; required unless `template` is given, unset otherwise."""
+
+    @_builtins.property
+    def template_parameters(self) -> Global___TemplateParameters:
+        """Parameters for the template's placeholders (only with `template`)."""
 
     def __init__(
         self,
@@ -1246,10 +1402,12 @@ class CreateTabRequest(_message.Message):
         session_id: _builtins.str = ...,
         tab: Global___TabSpec | None = ...,
         focus: _builtins.bool = ...,
+        template: _builtins.str = ...,
+        template_parameters: Global___TemplateParameters | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["tab", b"tab"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["tab", b"tab", "template_parameters", b"template_parameters"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["focus", b"focus", "request_id", b"request_id", "session_id", b"session_id", "tab", b"tab"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["focus", b"focus", "request_id", b"request_id", "session_id", b"session_id", "tab", b"tab", "template", b"template", "template_parameters", b"template_parameters"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1473,22 +1631,30 @@ class SetTabTitleRequest(_message.Message):
     REQUEST_ID_FIELD_NUMBER: _builtins.int
     TAB_ID_FIELD_NUMBER: _builtins.int
     TITLE_FIELD_NUMBER: _builtins.int
+    TEMPLATE_PARAMETERS_FIELD_NUMBER: _builtins.int
     request_id: _builtins.str
     """Idempotency key; see the service comment."""
     tab_id: _builtins.str
     """The tab. Required."""
     title: _builtins.str
-    """The new title, 1–200 characters."""
+    """The new title, 1–200 characters; empty when `template_parameters` is given."""
+    @_builtins.property
+    def template_parameters(self) -> Global___TemplateParameters:
+        """Resolve the tab template's title again: these values are merged over the
+        ones the tab was opened with (only for a tab opened from a template).
+        """
+
     def __init__(
         self,
         *,
         request_id: _builtins.str = ...,
         tab_id: _builtins.str = ...,
         title: _builtins.str = ...,
+        template_parameters: Global___TemplateParameters | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["template_parameters", b"template_parameters"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["request_id", b"request_id", "tab_id", b"tab_id", "title", b"title"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["request_id", b"request_id", "tab_id", b"tab_id", "template_parameters", b"template_parameters", "title", b"title"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1701,6 +1867,8 @@ class NotifyEventRequest(_message.Message):
     HIDE_REJECT_FIELD_NUMBER: _builtins.int
     CANCELLATION_TOKEN_FIELD_NUMBER: _builtins.int
     CORRELATION_ID_FIELD_NUMBER: _builtins.int
+    TEMPLATE_FIELD_NUMBER: _builtins.int
+    TEMPLATE_PARAMETERS_FIELD_NUMBER: _builtins.int
     request_id: _builtins.str
     """Idempotency key; a retry while the toast is pending waits for the same
     outcome.
@@ -1708,7 +1876,9 @@ class NotifyEventRequest(_message.Message):
     agent_id: _builtins.str
     """The agent to ask. Required."""
     title: _builtins.str
-    """Title, 1–100 characters."""
+    """Title, 1–100 characters; empty when `template` is given (as are fields,
+    timeout_seconds, labels and hide_reject, which the template sets).
+    """
     timeout_seconds: _builtins.int
     """Seconds to show the toast, 0–500; 0 means the host default of 120."""
     accept_label: _builtins.str
@@ -1723,9 +1893,17 @@ class NotifyEventRequest(_message.Message):
     """
     correlation_id: _builtins.str
     """Correlation id; pass the same one to CreateSession (at most 128 characters)."""
+    template: _builtins.str
+    """Name of a notification template: title, icon, fields, timeout, countdown,
+    labels, reject button and auto-accept come from it.
+    """
     @_builtins.property
     def fields(self) -> _containers.RepeatedCompositeFieldContainer[_workspace_pb2.NotificationField]:
         """Up to 4 lines; fields with an empty value are skipped."""
+
+    @_builtins.property
+    def template_parameters(self) -> Global___TemplateParameters:
+        """Parameters for the template's placeholders (only with `template`)."""
 
     def __init__(
         self,
@@ -1740,10 +1918,12 @@ class NotifyEventRequest(_message.Message):
         hide_reject: _builtins.bool = ...,
         cancellation_token: _builtins.str = ...,
         correlation_id: _builtins.str = ...,
+        template: _builtins.str = ...,
+        template_parameters: Global___TemplateParameters | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["template_parameters", b"template_parameters"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["accept_label", b"accept_label", "agent_id", b"agent_id", "cancellation_token", b"cancellation_token", "correlation_id", b"correlation_id", "fields", b"fields", "hide_reject", b"hide_reject", "reject_label", b"reject_label", "request_id", b"request_id", "timeout_seconds", b"timeout_seconds", "title", b"title"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["accept_label", b"accept_label", "agent_id", b"agent_id", "cancellation_token", b"cancellation_token", "correlation_id", b"correlation_id", "fields", b"fields", "hide_reject", b"hide_reject", "reject_label", b"reject_label", "request_id", b"request_id", "template", b"template", "template_parameters", b"template_parameters", "timeout_seconds", b"timeout_seconds", "title", b"title"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -2285,16 +2465,22 @@ class LogAnalyticsEventResponse(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     EVENT_ID_FIELD_NUMBER: _builtins.int
+    RECORDED_FIELD_NUMBER: _builtins.int
     event_id: _builtins.str
-    """Host-assigned id of the stored event."""
+    """Host-assigned id of the event; empty when it was not recorded."""
+    recorded: _builtins.bool
+    """False when the provider's `enable_analytics` is off and nothing was
+    recorded.
+    """
     def __init__(
         self,
         *,
         event_id: _builtins.str = ...,
+        recorded: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["event_id", b"event_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["event_id", b"event_id", "recorded", b"recorded"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -239,12 +239,14 @@ class ProviderServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def CreateSession(self, request, context):
-        """Creates a session owned by the caller in the agent's workspace. A session
-        quoting a notification of the caller that the agent accepted (and that no
-        session quoted before) takes focus; any other opens in the background with
-        the attention indicator, or is refused under `consent = "required"`.
-        Errors: AGENT_NOT_FOUND, SESSION_LIMIT_REACHED, CONSENT_REQUIRED,
-        INVALID_FIELD, REQUEST_ID_REUSED.
+        """Creates a session owned by the caller in the agent's workspace, either
+        literally (title, anchor tab) or from a session template (its title, anchor
+        tab, additional tabs, icon and panel mode). A session quoting a
+        notification of the caller that the agent accepted (and that no session
+        quoted before) takes focus; any other opens in the background with the
+        attention indicator, or is refused under `consent = "required"`.
+        Errors: AGENT_NOT_FOUND, TEMPLATE_NOT_FOUND, SESSION_LIMIT_REACHED,
+        TAB_LIMIT_REACHED, CONSENT_REQUIRED, INVALID_FIELD, REQUEST_ID_REUSED.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -274,15 +276,17 @@ class ProviderServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def SetSessionTitle(self, request, context):
-        """Sets the title of one of the caller's sessions.
-        Errors: SESSION_NOT_FOUND, INVALID_FIELD.
+        """Sets the title of one of the caller's sessions: a literal title, or (for
+        a session created from a template) the template's title resolved again
+        with new parameters. Errors: SESSION_NOT_FOUND, INVALID_FIELD.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def UpdateSessionContext(self, request, context):
-        """Adds, replaces and removes keys of a session's context bag.
+        """Adds, replaces and removes keys of a session's context bag; later
+        template resolutions of the session see the new bag.
         Errors: SESSION_NOT_FOUND, INVALID_FIELD.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -319,9 +323,11 @@ class ProviderServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def CreateTab(self, request, context):
-        """Opens a tab in one of the caller's sessions; the first tab of a session is
-        its anchor tab. Never changes the focused session.
-        Errors: SESSION_NOT_FOUND, TAB_LIMIT_REACHED, INVALID_FIELD.
+        """Opens a tab in one of the caller's sessions, literally or from a tab
+        template; the first tab of a session is its anchor tab. Never changes the
+        focused session.
+        Errors: SESSION_NOT_FOUND, TEMPLATE_NOT_FOUND, TAB_LIMIT_REACHED,
+        INVALID_FIELD.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -358,7 +364,9 @@ class ProviderServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def SetTabTitle(self, request, context):
-        """Sets a tab's title. Errors: TAB_NOT_FOUND, INVALID_FIELD.
+        """Sets a tab's title: a literal title, or (for a tab opened from a template)
+        the template's title resolved again with new parameters.
+        Errors: TAB_NOT_FOUND, INVALID_FIELD.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -394,18 +402,25 @@ class ProviderServiceServicer:
     def NotifyEvent(self, request, context):
         """--- Notifications ----------------------------------------------------------
 
-        Offers a toast to the agent and returns when the agent answers, it times
-        out or the caller cancels it, with CIF's action/reason pair. The outcome
-        is also delivered on the caller's event stream, so a caller that
-        disconnects still learns it. Errors: AGENT_NOT_FOUND, INVALID_FIELD.
+        Offers a toast to the agent, literally or from a notification template,
+        and returns when it ends, with CIF's action/reason pair. Each workspace
+        shows one toast at a time, first come first shown; the others wait. A
+        toast arriving while `notifications.queue_limit` (10) wait ends at once as
+        REJECT/QUEUE_LIMIT_EXCEEDED; one waiting longer than
+        `notifications.queue_time_limit_seconds` (30) ends as
+        REJECT/QUEUE_TIME_LIMIT_EXCEEDED; a shown toast unanswered for its timeout
+        ends as TIMEOUT/DISPLAY_TIMEOUT; an auto-accept template's toast ends as
+        ACCEPT/AUTO_ACCEPT when its turn comes. The outcome is also delivered on
+        the caller's event stream, so a caller that disconnects still learns it.
+        Errors: AGENT_NOT_FOUND, TEMPLATE_NOT_FOUND, INVALID_FIELD.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def CancelEvent(self, request, context):
-        """Cancels a pending toast of the caller by its cancellation token.
-        Errors: NOTIFICATION_NOT_FOUND.
+        """Cancels a waiting or shown toast of the caller by its cancellation token
+        (a provider can cancel only its own toasts). Errors: NOTIFICATION_NOT_FOUND.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -475,7 +490,9 @@ class ProviderServiceServicer:
     def LogAnalyticsEvent(self, request, context):
         """--- Analytics --------------------------------------------------------------
 
-        Records a custom analytics event (CIF's KPI event shape). Kept in memory.
+        Records a custom analytics event (CIF's KPI event shape), enriched like
+        the host's own events and handed to the configured analytics sinks; not
+        recorded when the provider's `enable_analytics` is off.
         Errors: AGENT_NOT_FOUND, SESSION_NOT_FOUND, INVALID_FIELD.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)

@@ -77,12 +77,14 @@ class ProviderServiceStub:
     Errors: AGENT_NOT_FOUND.
     """
     CreateSession: _grpc.UnaryUnaryMultiCallable[_provider_service_pb2.CreateSessionRequest, _provider_service_pb2.CreateSessionResponse]
-    """Creates a session owned by the caller in the agent's workspace. A session
-    quoting a notification of the caller that the agent accepted (and that no
-    session quoted before) takes focus; any other opens in the background with
-    the attention indicator, or is refused under `consent = "required"`.
-    Errors: AGENT_NOT_FOUND, SESSION_LIMIT_REACHED, CONSENT_REQUIRED,
-    INVALID_FIELD, REQUEST_ID_REUSED.
+    """Creates a session owned by the caller in the agent's workspace, either
+    literally (title, anchor tab) or from a session template (its title, anchor
+    tab, additional tabs, icon and panel mode). A session quoting a
+    notification of the caller that the agent accepted (and that no session
+    quoted before) takes focus; any other opens in the background with the
+    attention indicator, or is refused under `consent = "required"`.
+    Errors: AGENT_NOT_FOUND, TEMPLATE_NOT_FOUND, SESSION_LIMIT_REACHED,
+    TAB_LIMIT_REACHED, CONSENT_REQUIRED, INVALID_FIELD, REQUEST_ID_REUSED.
     """
     GetSession: _grpc.UnaryUnaryMultiCallable[_provider_service_pb2.GetSessionRequest, _provider_service_pb2.GetSessionResponse]
     """Returns one of the caller's open sessions. Errors: SESSION_NOT_FOUND."""
@@ -95,11 +97,13 @@ class ProviderServiceStub:
     its event log (list, then watch from `head_seq`).
     """
     SetSessionTitle: _grpc.UnaryUnaryMultiCallable[_provider_service_pb2.SetSessionTitleRequest, _provider_service_pb2.SetSessionTitleResponse]
-    """Sets the title of one of the caller's sessions.
-    Errors: SESSION_NOT_FOUND, INVALID_FIELD.
+    """Sets the title of one of the caller's sessions: a literal title, or (for
+    a session created from a template) the template's title resolved again
+    with new parameters. Errors: SESSION_NOT_FOUND, INVALID_FIELD.
     """
     UpdateSessionContext: _grpc.UnaryUnaryMultiCallable[_provider_service_pb2.UpdateSessionContextRequest, _provider_service_pb2.UpdateSessionContextResponse]
-    """Adds, replaces and removes keys of a session's context bag.
+    """Adds, replaces and removes keys of a session's context bag; later
+    template resolutions of the session see the new bag.
     Errors: SESSION_NOT_FOUND, INVALID_FIELD.
     """
     RequestFocusSession: _grpc.UnaryUnaryMultiCallable[_provider_service_pb2.RequestFocusSessionRequest, _provider_service_pb2.RequestFocusSessionResponse]
@@ -120,9 +124,11 @@ class ProviderServiceStub:
     Errors: SESSION_NOT_FOUND.
     """
     CreateTab: _grpc.UnaryUnaryMultiCallable[_provider_service_pb2.CreateTabRequest, _provider_service_pb2.CreateTabResponse]
-    """Opens a tab in one of the caller's sessions; the first tab of a session is
-    its anchor tab. Never changes the focused session.
-    Errors: SESSION_NOT_FOUND, TAB_LIMIT_REACHED, INVALID_FIELD.
+    """Opens a tab in one of the caller's sessions, literally or from a tab
+    template; the first tab of a session is its anchor tab. Never changes the
+    focused session.
+    Errors: SESSION_NOT_FOUND, TEMPLATE_NOT_FOUND, TAB_LIMIT_REACHED,
+    INVALID_FIELD.
     """
     ListTabs: _grpc.UnaryUnaryMultiCallable[_provider_service_pb2.ListTabsRequest, _provider_service_pb2.ListTabsResponse]
     """Lists the tabs of one of the caller's sessions. Errors: SESSION_NOT_FOUND."""
@@ -137,7 +143,10 @@ class ProviderServiceStub:
     RefreshTab: _grpc.UnaryUnaryMultiCallable[_provider_service_pb2.RefreshTabRequest, _provider_service_pb2.RefreshTabResponse]
     """Asks the agent's client to reload a tab. Errors: TAB_NOT_FOUND."""
     SetTabTitle: _grpc.UnaryUnaryMultiCallable[_provider_service_pb2.SetTabTitleRequest, _provider_service_pb2.SetTabTitleResponse]
-    """Sets a tab's title. Errors: TAB_NOT_FOUND, INVALID_FIELD."""
+    """Sets a tab's title: a literal title, or (for a tab opened from a template)
+    the template's title resolved again with new parameters.
+    Errors: TAB_NOT_FOUND, INVALID_FIELD.
+    """
     CloseTab: _grpc.UnaryUnaryMultiCallable[_provider_service_pb2.CloseTabRequest, _provider_service_pb2.CloseTabResponse]
     """Closes one of the caller's tabs. Errors: TAB_NOT_FOUND, ANCHOR_TAB."""
     AppendTranscript: _grpc.UnaryUnaryMultiCallable[_provider_service_pb2.AppendTranscriptRequest, _provider_service_pb2.AppendTranscriptResponse]
@@ -155,14 +164,21 @@ class ProviderServiceStub:
     NotifyEvent: _grpc.UnaryUnaryMultiCallable[_provider_service_pb2.NotifyEventRequest, _provider_service_pb2.NotifyEventResponse]
     """--- Notifications ----------------------------------------------------------
 
-    Offers a toast to the agent and returns when the agent answers, it times
-    out or the caller cancels it, with CIF's action/reason pair. The outcome
-    is also delivered on the caller's event stream, so a caller that
-    disconnects still learns it. Errors: AGENT_NOT_FOUND, INVALID_FIELD.
+    Offers a toast to the agent, literally or from a notification template,
+    and returns when it ends, with CIF's action/reason pair. Each workspace
+    shows one toast at a time, first come first shown; the others wait. A
+    toast arriving while `notifications.queue_limit` (10) wait ends at once as
+    REJECT/QUEUE_LIMIT_EXCEEDED; one waiting longer than
+    `notifications.queue_time_limit_seconds` (30) ends as
+    REJECT/QUEUE_TIME_LIMIT_EXCEEDED; a shown toast unanswered for its timeout
+    ends as TIMEOUT/DISPLAY_TIMEOUT; an auto-accept template's toast ends as
+    ACCEPT/AUTO_ACCEPT when its turn comes. The outcome is also delivered on
+    the caller's event stream, so a caller that disconnects still learns it.
+    Errors: AGENT_NOT_FOUND, TEMPLATE_NOT_FOUND, INVALID_FIELD.
     """
     CancelEvent: _grpc.UnaryUnaryMultiCallable[_provider_service_pb2.CancelEventRequest, _provider_service_pb2.CancelEventResponse]
-    """Cancels a pending toast of the caller by its cancellation token.
-    Errors: NOTIFICATION_NOT_FOUND.
+    """Cancels a waiting or shown toast of the caller by its cancellation token
+    (a provider can cancel only its own toasts). Errors: NOTIFICATION_NOT_FOUND.
     """
     SetPresence: _grpc.UnaryUnaryMultiCallable[_provider_service_pb2.SetPresenceRequest, _provider_service_pb2.SetPresenceResponse]
     """--- Presence, click-to-act and panel -----------------------------------------
@@ -191,7 +207,9 @@ class ProviderServiceStub:
     LogAnalyticsEvent: _grpc.UnaryUnaryMultiCallable[_provider_service_pb2.LogAnalyticsEventRequest, _provider_service_pb2.LogAnalyticsEventResponse]
     """--- Analytics --------------------------------------------------------------
 
-    Records a custom analytics event (CIF's KPI event shape). Kept in memory.
+    Records a custom analytics event (CIF's KPI event shape), enriched like
+    the host's own events and handed to the configured analytics sinks; not
+    recorded when the provider's `enable_analytics` is off.
     Errors: AGENT_NOT_FOUND, SESSION_NOT_FOUND, INVALID_FIELD.
     """
 
@@ -224,12 +242,14 @@ class ProviderServiceAsyncStub(ProviderServiceStub):
     Errors: AGENT_NOT_FOUND.
     """
     CreateSession: _aio.UnaryUnaryMultiCallable[_provider_service_pb2.CreateSessionRequest, _provider_service_pb2.CreateSessionResponse]  # type: ignore[assignment]
-    """Creates a session owned by the caller in the agent's workspace. A session
-    quoting a notification of the caller that the agent accepted (and that no
-    session quoted before) takes focus; any other opens in the background with
-    the attention indicator, or is refused under `consent = "required"`.
-    Errors: AGENT_NOT_FOUND, SESSION_LIMIT_REACHED, CONSENT_REQUIRED,
-    INVALID_FIELD, REQUEST_ID_REUSED.
+    """Creates a session owned by the caller in the agent's workspace, either
+    literally (title, anchor tab) or from a session template (its title, anchor
+    tab, additional tabs, icon and panel mode). A session quoting a
+    notification of the caller that the agent accepted (and that no session
+    quoted before) takes focus; any other opens in the background with the
+    attention indicator, or is refused under `consent = "required"`.
+    Errors: AGENT_NOT_FOUND, TEMPLATE_NOT_FOUND, SESSION_LIMIT_REACHED,
+    TAB_LIMIT_REACHED, CONSENT_REQUIRED, INVALID_FIELD, REQUEST_ID_REUSED.
     """
     GetSession: _aio.UnaryUnaryMultiCallable[_provider_service_pb2.GetSessionRequest, _provider_service_pb2.GetSessionResponse]  # type: ignore[assignment]
     """Returns one of the caller's open sessions. Errors: SESSION_NOT_FOUND."""
@@ -242,11 +262,13 @@ class ProviderServiceAsyncStub(ProviderServiceStub):
     its event log (list, then watch from `head_seq`).
     """
     SetSessionTitle: _aio.UnaryUnaryMultiCallable[_provider_service_pb2.SetSessionTitleRequest, _provider_service_pb2.SetSessionTitleResponse]  # type: ignore[assignment]
-    """Sets the title of one of the caller's sessions.
-    Errors: SESSION_NOT_FOUND, INVALID_FIELD.
+    """Sets the title of one of the caller's sessions: a literal title, or (for
+    a session created from a template) the template's title resolved again
+    with new parameters. Errors: SESSION_NOT_FOUND, INVALID_FIELD.
     """
     UpdateSessionContext: _aio.UnaryUnaryMultiCallable[_provider_service_pb2.UpdateSessionContextRequest, _provider_service_pb2.UpdateSessionContextResponse]  # type: ignore[assignment]
-    """Adds, replaces and removes keys of a session's context bag.
+    """Adds, replaces and removes keys of a session's context bag; later
+    template resolutions of the session see the new bag.
     Errors: SESSION_NOT_FOUND, INVALID_FIELD.
     """
     RequestFocusSession: _aio.UnaryUnaryMultiCallable[_provider_service_pb2.RequestFocusSessionRequest, _provider_service_pb2.RequestFocusSessionResponse]  # type: ignore[assignment]
@@ -267,9 +289,11 @@ class ProviderServiceAsyncStub(ProviderServiceStub):
     Errors: SESSION_NOT_FOUND.
     """
     CreateTab: _aio.UnaryUnaryMultiCallable[_provider_service_pb2.CreateTabRequest, _provider_service_pb2.CreateTabResponse]  # type: ignore[assignment]
-    """Opens a tab in one of the caller's sessions; the first tab of a session is
-    its anchor tab. Never changes the focused session.
-    Errors: SESSION_NOT_FOUND, TAB_LIMIT_REACHED, INVALID_FIELD.
+    """Opens a tab in one of the caller's sessions, literally or from a tab
+    template; the first tab of a session is its anchor tab. Never changes the
+    focused session.
+    Errors: SESSION_NOT_FOUND, TEMPLATE_NOT_FOUND, TAB_LIMIT_REACHED,
+    INVALID_FIELD.
     """
     ListTabs: _aio.UnaryUnaryMultiCallable[_provider_service_pb2.ListTabsRequest, _provider_service_pb2.ListTabsResponse]  # type: ignore[assignment]
     """Lists the tabs of one of the caller's sessions. Errors: SESSION_NOT_FOUND."""
@@ -284,7 +308,10 @@ class ProviderServiceAsyncStub(ProviderServiceStub):
     RefreshTab: _aio.UnaryUnaryMultiCallable[_provider_service_pb2.RefreshTabRequest, _provider_service_pb2.RefreshTabResponse]  # type: ignore[assignment]
     """Asks the agent's client to reload a tab. Errors: TAB_NOT_FOUND."""
     SetTabTitle: _aio.UnaryUnaryMultiCallable[_provider_service_pb2.SetTabTitleRequest, _provider_service_pb2.SetTabTitleResponse]  # type: ignore[assignment]
-    """Sets a tab's title. Errors: TAB_NOT_FOUND, INVALID_FIELD."""
+    """Sets a tab's title: a literal title, or (for a tab opened from a template)
+    the template's title resolved again with new parameters.
+    Errors: TAB_NOT_FOUND, INVALID_FIELD.
+    """
     CloseTab: _aio.UnaryUnaryMultiCallable[_provider_service_pb2.CloseTabRequest, _provider_service_pb2.CloseTabResponse]  # type: ignore[assignment]
     """Closes one of the caller's tabs. Errors: TAB_NOT_FOUND, ANCHOR_TAB."""
     AppendTranscript: _aio.UnaryUnaryMultiCallable[_provider_service_pb2.AppendTranscriptRequest, _provider_service_pb2.AppendTranscriptResponse]  # type: ignore[assignment]
@@ -302,14 +329,21 @@ class ProviderServiceAsyncStub(ProviderServiceStub):
     NotifyEvent: _aio.UnaryUnaryMultiCallable[_provider_service_pb2.NotifyEventRequest, _provider_service_pb2.NotifyEventResponse]  # type: ignore[assignment]
     """--- Notifications ----------------------------------------------------------
 
-    Offers a toast to the agent and returns when the agent answers, it times
-    out or the caller cancels it, with CIF's action/reason pair. The outcome
-    is also delivered on the caller's event stream, so a caller that
-    disconnects still learns it. Errors: AGENT_NOT_FOUND, INVALID_FIELD.
+    Offers a toast to the agent, literally or from a notification template,
+    and returns when it ends, with CIF's action/reason pair. Each workspace
+    shows one toast at a time, first come first shown; the others wait. A
+    toast arriving while `notifications.queue_limit` (10) wait ends at once as
+    REJECT/QUEUE_LIMIT_EXCEEDED; one waiting longer than
+    `notifications.queue_time_limit_seconds` (30) ends as
+    REJECT/QUEUE_TIME_LIMIT_EXCEEDED; a shown toast unanswered for its timeout
+    ends as TIMEOUT/DISPLAY_TIMEOUT; an auto-accept template's toast ends as
+    ACCEPT/AUTO_ACCEPT when its turn comes. The outcome is also delivered on
+    the caller's event stream, so a caller that disconnects still learns it.
+    Errors: AGENT_NOT_FOUND, TEMPLATE_NOT_FOUND, INVALID_FIELD.
     """
     CancelEvent: _aio.UnaryUnaryMultiCallable[_provider_service_pb2.CancelEventRequest, _provider_service_pb2.CancelEventResponse]  # type: ignore[assignment]
-    """Cancels a pending toast of the caller by its cancellation token.
-    Errors: NOTIFICATION_NOT_FOUND.
+    """Cancels a waiting or shown toast of the caller by its cancellation token
+    (a provider can cancel only its own toasts). Errors: NOTIFICATION_NOT_FOUND.
     """
     SetPresence: _aio.UnaryUnaryMultiCallable[_provider_service_pb2.SetPresenceRequest, _provider_service_pb2.SetPresenceResponse]  # type: ignore[assignment]
     """--- Presence, click-to-act and panel -----------------------------------------
@@ -338,7 +372,9 @@ class ProviderServiceAsyncStub(ProviderServiceStub):
     LogAnalyticsEvent: _aio.UnaryUnaryMultiCallable[_provider_service_pb2.LogAnalyticsEventRequest, _provider_service_pb2.LogAnalyticsEventResponse]  # type: ignore[assignment]
     """--- Analytics --------------------------------------------------------------
 
-    Records a custom analytics event (CIF's KPI event shape). Kept in memory.
+    Records a custom analytics event (CIF's KPI event shape), enriched like
+    the host's own events and handed to the configured analytics sinks; not
+    recorded when the provider's `enable_analytics` is off.
     Errors: AGENT_NOT_FOUND, SESSION_NOT_FOUND, INVALID_FIELD.
     """
 
@@ -392,12 +428,14 @@ class ProviderServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _provider_service_pb2.CreateSessionRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_provider_service_pb2.CreateSessionResponse, _abc.Awaitable[_provider_service_pb2.CreateSessionResponse]]:
-        """Creates a session owned by the caller in the agent's workspace. A session
-        quoting a notification of the caller that the agent accepted (and that no
-        session quoted before) takes focus; any other opens in the background with
-        the attention indicator, or is refused under `consent = "required"`.
-        Errors: AGENT_NOT_FOUND, SESSION_LIMIT_REACHED, CONSENT_REQUIRED,
-        INVALID_FIELD, REQUEST_ID_REUSED.
+        """Creates a session owned by the caller in the agent's workspace, either
+        literally (title, anchor tab) or from a session template (its title, anchor
+        tab, additional tabs, icon and panel mode). A session quoting a
+        notification of the caller that the agent accepted (and that no session
+        quoted before) takes focus; any other opens in the background with the
+        attention indicator, or is refused under `consent = "required"`.
+        Errors: AGENT_NOT_FOUND, TEMPLATE_NOT_FOUND, SESSION_LIMIT_REACHED,
+        TAB_LIMIT_REACHED, CONSENT_REQUIRED, INVALID_FIELD, REQUEST_ID_REUSED.
         """
 
     @_abc_1.abstractmethod
@@ -434,8 +472,9 @@ class ProviderServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _provider_service_pb2.SetSessionTitleRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_provider_service_pb2.SetSessionTitleResponse, _abc.Awaitable[_provider_service_pb2.SetSessionTitleResponse]]:
-        """Sets the title of one of the caller's sessions.
-        Errors: SESSION_NOT_FOUND, INVALID_FIELD.
+        """Sets the title of one of the caller's sessions: a literal title, or (for
+        a session created from a template) the template's title resolved again
+        with new parameters. Errors: SESSION_NOT_FOUND, INVALID_FIELD.
         """
 
     @_abc_1.abstractmethod
@@ -444,7 +483,8 @@ class ProviderServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _provider_service_pb2.UpdateSessionContextRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_provider_service_pb2.UpdateSessionContextResponse, _abc.Awaitable[_provider_service_pb2.UpdateSessionContextResponse]]:
-        """Adds, replaces and removes keys of a session's context bag.
+        """Adds, replaces and removes keys of a session's context bag; later
+        template resolutions of the session see the new bag.
         Errors: SESSION_NOT_FOUND, INVALID_FIELD.
         """
 
@@ -489,9 +529,11 @@ class ProviderServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _provider_service_pb2.CreateTabRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_provider_service_pb2.CreateTabResponse, _abc.Awaitable[_provider_service_pb2.CreateTabResponse]]:
-        """Opens a tab in one of the caller's sessions; the first tab of a session is
-        its anchor tab. Never changes the focused session.
-        Errors: SESSION_NOT_FOUND, TAB_LIMIT_REACHED, INVALID_FIELD.
+        """Opens a tab in one of the caller's sessions, literally or from a tab
+        template; the first tab of a session is its anchor tab. Never changes the
+        focused session.
+        Errors: SESSION_NOT_FOUND, TEMPLATE_NOT_FOUND, TAB_LIMIT_REACHED,
+        INVALID_FIELD.
         """
 
     @_abc_1.abstractmethod
@@ -536,7 +578,10 @@ class ProviderServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _provider_service_pb2.SetTabTitleRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_provider_service_pb2.SetTabTitleResponse, _abc.Awaitable[_provider_service_pb2.SetTabTitleResponse]]:
-        """Sets a tab's title. Errors: TAB_NOT_FOUND, INVALID_FIELD."""
+        """Sets a tab's title: a literal title, or (for a tab opened from a template)
+        the template's title resolved again with new parameters.
+        Errors: TAB_NOT_FOUND, INVALID_FIELD.
+        """
 
     @_abc_1.abstractmethod
     def CloseTab(
@@ -578,10 +623,17 @@ class ProviderServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_provider_service_pb2.NotifyEventResponse, _abc.Awaitable[_provider_service_pb2.NotifyEventResponse]]:
         """--- Notifications ----------------------------------------------------------
 
-        Offers a toast to the agent and returns when the agent answers, it times
-        out or the caller cancels it, with CIF's action/reason pair. The outcome
-        is also delivered on the caller's event stream, so a caller that
-        disconnects still learns it. Errors: AGENT_NOT_FOUND, INVALID_FIELD.
+        Offers a toast to the agent, literally or from a notification template,
+        and returns when it ends, with CIF's action/reason pair. Each workspace
+        shows one toast at a time, first come first shown; the others wait. A
+        toast arriving while `notifications.queue_limit` (10) wait ends at once as
+        REJECT/QUEUE_LIMIT_EXCEEDED; one waiting longer than
+        `notifications.queue_time_limit_seconds` (30) ends as
+        REJECT/QUEUE_TIME_LIMIT_EXCEEDED; a shown toast unanswered for its timeout
+        ends as TIMEOUT/DISPLAY_TIMEOUT; an auto-accept template's toast ends as
+        ACCEPT/AUTO_ACCEPT when its turn comes. The outcome is also delivered on
+        the caller's event stream, so a caller that disconnects still learns it.
+        Errors: AGENT_NOT_FOUND, TEMPLATE_NOT_FOUND, INVALID_FIELD.
         """
 
     @_abc_1.abstractmethod
@@ -590,8 +642,8 @@ class ProviderServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _provider_service_pb2.CancelEventRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_provider_service_pb2.CancelEventResponse, _abc.Awaitable[_provider_service_pb2.CancelEventResponse]]:
-        """Cancels a pending toast of the caller by its cancellation token.
-        Errors: NOTIFICATION_NOT_FOUND.
+        """Cancels a waiting or shown toast of the caller by its cancellation token
+        (a provider can cancel only its own toasts). Errors: NOTIFICATION_NOT_FOUND.
         """
 
     @_abc_1.abstractmethod
@@ -674,7 +726,9 @@ class ProviderServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_provider_service_pb2.LogAnalyticsEventResponse, _abc.Awaitable[_provider_service_pb2.LogAnalyticsEventResponse]]:
         """--- Analytics --------------------------------------------------------------
 
-        Records a custom analytics event (CIF's KPI event shape). Kept in memory.
+        Records a custom analytics event (CIF's KPI event shape), enriched like
+        the host's own events and handed to the configured analytics sinks; not
+        recorded when the provider's `enable_analytics` is off.
         Errors: AGENT_NOT_FOUND, SESSION_NOT_FOUND, INVALID_FIELD.
         """
 

@@ -197,9 +197,11 @@ class _NotificationReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_No
     NOTIFICATION_REASON_DECLINED_BY_AGENT: _NotificationReason.ValueType  # 3
     """The agent pressed reject. Action: REJECT."""
     NOTIFICATION_REASON_QUEUE_LIMIT_EXCEEDED: _NotificationReason.ValueType  # 4
-    """Too many toasts were waiting. Action: REJECT."""
+    """Too many toasts were waiting (`notifications.queue_limit`). Action: REJECT."""
     NOTIFICATION_REASON_QUEUE_TIME_LIMIT_EXCEEDED: _NotificationReason.ValueType  # 5
-    """The toast waited too long to be shown. Action: REJECT."""
+    """The toast waited longer than `notifications.queue_time_limit_seconds`
+    to be shown. Action: REJECT.
+    """
     NOTIFICATION_REASON_DISPLAY_TIMEOUT: _NotificationReason.ValueType  # 6
     """The toast was shown for its whole timeout. Action: TIMEOUT."""
     NOTIFICATION_REASON_CANCELLED: _NotificationReason.ValueType  # 7
@@ -219,9 +221,11 @@ NOTIFICATION_REASON_AUTO_ACCEPT: NotificationReason.ValueType  # 2
 NOTIFICATION_REASON_DECLINED_BY_AGENT: NotificationReason.ValueType  # 3
 """The agent pressed reject. Action: REJECT."""
 NOTIFICATION_REASON_QUEUE_LIMIT_EXCEEDED: NotificationReason.ValueType  # 4
-"""Too many toasts were waiting. Action: REJECT."""
+"""Too many toasts were waiting (`notifications.queue_limit`). Action: REJECT."""
 NOTIFICATION_REASON_QUEUE_TIME_LIMIT_EXCEEDED: NotificationReason.ValueType  # 5
-"""The toast waited too long to be shown. Action: REJECT."""
+"""The toast waited longer than `notifications.queue_time_limit_seconds`
+to be shown. Action: REJECT.
+"""
 NOTIFICATION_REASON_DISPLAY_TIMEOUT: NotificationReason.ValueType  # 6
 """The toast was shown for its whole timeout. Action: TIMEOUT."""
 NOTIFICATION_REASON_CANCELLED: NotificationReason.ValueType  # 7
@@ -279,6 +283,8 @@ class Session(_message.Message):
     HOME_FIELD_NUMBER: _builtins.int
     KPI_BREACH_DETAILS_FIELD_NUMBER: _builtins.int
     ACTIONS_FIELD_NUMBER: _builtins.int
+    TEMPLATE_FIELD_NUMBER: _builtins.int
+    ICON_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Host-assigned id, unique within the host ("s-" followed by 32 hex digits;
     Home is "home-<agent id>").
@@ -316,6 +322,12 @@ class Session(_message.Message):
     """True for the Home session."""
     kpi_breach_details: _builtins.str
     """Free text explaining the KPI breach, at most 200 characters."""
+    template: _builtins.str
+    """The session template it was created from; empty for a literal session."""
+    icon: _builtins.str
+    """Icon of the session template (a name or URL the agent's client knows);
+    empty when none.
+    """
     @_builtins.property
     def created_at(self) -> _timestamp_pb2.Timestamp:
         """When the host created the session."""
@@ -357,10 +369,12 @@ class Session(_message.Message):
         home: _builtins.bool = ...,
         kpi_breach_details: _builtins.str = ...,
         actions: _abc.Iterable[Global___SessionAction] | None = ...,
+        template: _builtins.str = ...,
+        icon: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actions", b"actions", "agent_id", b"agent_id", "attention", b"attention", "context", b"context", "correlation_id", b"correlation_id", "created_at", b"created_at", "focused", b"focused", "focused_tab_id", b"focused_tab_id", "home", b"home", "id", b"id", "kpi_breach", b"kpi_breach", "kpi_breach_details", b"kpi_breach_details", "owner_provider", b"owner_provider", "provider_session_id", b"provider_session_id", "state", b"state", "tabs", b"tabs", "title", b"title", "unread_count", b"unread_count"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actions", b"actions", "agent_id", b"agent_id", "attention", b"attention", "context", b"context", "correlation_id", b"correlation_id", "created_at", b"created_at", "focused", b"focused", "focused_tab_id", b"focused_tab_id", "home", b"home", "icon", b"icon", "id", b"id", "kpi_breach", b"kpi_breach", "kpi_breach_details", b"kpi_breach_details", "owner_provider", b"owner_provider", "provider_session_id", b"provider_session_id", "state", b"state", "tabs", b"tabs", "template", b"template", "title", b"title", "unread_count", b"unread_count"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -527,6 +541,7 @@ class Tab(_message.Message):
     FOCUSED_FIELD_NUMBER: _builtins.int
     ANCHOR_FIELD_NUMBER: _builtins.int
     RECORD_FIELD_NUMBER: _builtins.int
+    TEMPLATE_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Host-assigned id, unique within the host ("t-" followed by 32 hex digits)."""
     session_id: _builtins.str
@@ -546,6 +561,8 @@ class Tab(_message.Message):
     """True when this is the session's focused tab."""
     anchor: _builtins.bool
     """True for the session's first tab, which cannot be closed."""
+    template: _builtins.str
+    """The tab template it was opened from; empty for a literal tab."""
     @_builtins.property
     def record(self) -> Global___RecordRef:
         """The record shown by a PAGE_TYPE_RECORD tab; unset for other page types."""
@@ -562,10 +579,11 @@ class Tab(_message.Message):
         focused: _builtins.bool = ...,
         anchor: _builtins.bool = ...,
         record: Global___RecordRef | None = ...,
+        template: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["record", b"record"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["anchor", b"anchor", "can_close", b"can_close", "focused", b"focused", "id", b"id", "page_type", b"page_type", "record", b"record", "session_id", b"session_id", "target", b"target", "title", b"title"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["anchor", b"anchor", "can_close", b"can_close", "focused", b"focused", "id", b"id", "page_type", b"page_type", "record", b"record", "session_id", b"session_id", "target", b"target", "template", b"template", "title", b"title"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -573,7 +591,11 @@ Global___Tab: _TypeAlias = Tab  # noqa: Y015
 
 @_typing.final
 class Notification(_message.Message):
-    """Notification is a toast offered to the agent (NotifyEvent)."""
+    """Notification is a toast offered to the agent (NotifyEvent).
+
+    Each workspace shows one toast at a time; the others wait in a FIFO queue
+    (see NotifyEvent) and reach the agent's client only when shown.
+    """
 
     DESCRIPTOR: _descriptor.Descriptor
 
@@ -589,6 +611,9 @@ class Notification(_message.Message):
     SHOWN_AT_FIELD_NUMBER: _builtins.int
     EXPIRES_AT_FIELD_NUMBER: _builtins.int
     CORRELATION_ID_FIELD_NUMBER: _builtins.int
+    ICON_FIELD_NUMBER: _builtins.int
+    SHOW_COUNTDOWN_FIELD_NUMBER: _builtins.int
+    TEMPLATE_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Host-assigned id ("n-" followed by 32 hex digits); CreateSession quotes it
     as `consent_notification_id` once the agent accepted it.
@@ -600,7 +625,9 @@ class Notification(_message.Message):
     title: _builtins.str
     """Title, at most 100 characters."""
     timeout_seconds: _builtins.int
-    """Seconds the toast stays up before it resolves as TIMEOUT/DISPLAY_TIMEOUT."""
+    """Seconds the toast stays up once shown before it resolves as
+    TIMEOUT/DISPLAY_TIMEOUT.
+    """
     accept_label: _builtins.str
     """Label of the accept button, at most 40 characters ("Accept" by default)."""
     reject_label: _builtins.str
@@ -609,6 +636,16 @@ class Notification(_message.Message):
     """Whether the reject button is shown; when false the toast is accept-only."""
     correlation_id: _builtins.str
     """The correlation id passed to NotifyEvent."""
+    icon: _builtins.str
+    """Icon of the notification template (a name or URL the agent's client
+    knows); empty when none.
+    """
+    show_countdown: _builtins.bool
+    """Whether the client shows the countdown to `expires_at` (the toast times
+    out either way).
+    """
+    template: _builtins.str
+    """The notification template it came from; empty for a literal toast."""
     @_builtins.property
     def fields(self) -> _containers.RepeatedCompositeFieldContainer[Global___NotificationField]:
         """Up to 4 header/value lines, shown in order."""
@@ -636,10 +673,13 @@ class Notification(_message.Message):
         shown_at: _timestamp_pb2.Timestamp | None = ...,
         expires_at: _timestamp_pb2.Timestamp | None = ...,
         correlation_id: _builtins.str = ...,
+        icon: _builtins.str = ...,
+        show_countdown: _builtins.bool = ...,
+        template: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["expires_at", b"expires_at", "shown_at", b"shown_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["accept_label", b"accept_label", "agent_id", b"agent_id", "correlation_id", b"correlation_id", "expires_at", b"expires_at", "fields", b"fields", "id", b"id", "provider", b"provider", "reject_label", b"reject_label", "show_reject", b"show_reject", "shown_at", b"shown_at", "timeout_seconds", b"timeout_seconds", "title", b"title"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["accept_label", b"accept_label", "agent_id", b"agent_id", "correlation_id", b"correlation_id", "expires_at", b"expires_at", "fields", b"fields", "icon", b"icon", "id", b"id", "provider", b"provider", "reject_label", b"reject_label", "show_countdown", b"show_countdown", "show_reject", b"show_reject", "shown_at", b"shown_at", "template", b"template", "timeout_seconds", b"timeout_seconds", "title", b"title"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -705,6 +745,7 @@ class ProviderRecord(_message.Message):
     CLICK_TO_ACT_FIELD_NUMBER: _builtins.int
     AGENTS_FIELD_NUMBER: _builtins.int
     PARAMETERS_FIELD_NUMBER: _builtins.int
+    ENABLE_ANALYTICS_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     """Unique name: 1–64 characters of lowercase letters, digits, "-" and "_"."""
     label: _builtins.str
@@ -717,6 +758,10 @@ class ProviderRecord(_message.Message):
     """Whether the provider may act at all."""
     click_to_act: _builtins.bool
     """Whether the provider receives the agent's click-to-act events."""
+    enable_analytics: _builtins.bool
+    """Whether the host records analytics events about this provider's toasts
+    and sessions and keeps its LogAnalyticsEvent calls.
+    """
     @_builtins.property
     def agents(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Ids of the agents this provider serves."""
@@ -736,10 +781,11 @@ class ProviderRecord(_message.Message):
         click_to_act: _builtins.bool = ...,
         agents: _abc.Iterable[_builtins.str] | None = ...,
         parameters: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
+        enable_analytics: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["agents", b"agents", "channel", b"channel", "channel_order", b"channel_order", "click_to_act", b"click_to_act", "enabled", b"enabled", "label", b"label", "name", b"name", "parameters", b"parameters"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["agents", b"agents", "channel", b"channel", "channel_order", b"channel_order", "click_to_act", b"click_to_act", "enable_analytics", b"enable_analytics", "enabled", b"enabled", "label", b"label", "name", b"name", "parameters", b"parameters"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

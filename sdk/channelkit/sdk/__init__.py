@@ -48,6 +48,7 @@ from channelkit.sdk.models import Session
 from channelkit.sdk.models import SessionAction
 from channelkit.sdk.models import Tab
 from channelkit.sdk.models import TabSpec
+from channelkit.sdk.models import TemplateParameters
 from channelkit.sdk.models import TranscriptEntry
 from channelkit.sdk.provider import Provider
 from channelkit.sdk.registry import ProviderRegistry
@@ -80,6 +81,7 @@ __all__ = [
     "SessionAction",
     "Tab",
     "TabSpec",
+    "TemplateParameters",
     "TranscriptEntry",
     "events",
     "hookimpl",

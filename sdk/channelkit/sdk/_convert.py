@@ -84,6 +84,7 @@ def tab(message: wpb.Tab) -> models.Tab:
         focused=message.focused,
         anchor=message.anchor,
         record=record(message.record) if message.HasField("record") else None,
+        template=message.template,
     )
 
 
@@ -106,6 +107,8 @@ def session(message: wpb.Session) -> models.Session:
         correlation_id=message.correlation_id,
         provider_session_id=message.provider_session_id,
         actions=tuple(action(a) for a in message.actions),
+        template=message.template,
+        icon=message.icon,
     )
 
 
@@ -120,6 +123,7 @@ def provider_record(message: wpb.ProviderRecord) -> models.ProviderRecord:
         click_to_act=message.click_to_act,
         agents=tuple(message.agents),
         parameters=dict(message.parameters),
+        enable_analytics=message.enable_analytics,
     )
 
 
@@ -150,6 +154,16 @@ def tab_spec(spec: models.TabSpec) -> pb.TabSpec:
     )
 
 
+def template_parameters(parameters: models.TemplateParameters | None) -> pb.TemplateParameters | None:
+    """Template parameters as the contract's message."""
+    if parameters is None:
+        return None
+    return pb.TemplateParameters(
+        values=parameters.values,
+        tabs={name: pb.ScopedParameters(values=values) for name, values in parameters.tabs.items()},
+    )
+
+
 def create_session(request: models.SessionRequest) -> pb.CreateSessionRequest:
     """A session request as the contract's CreateSessionRequest."""
     return pb.CreateSessionRequest(
@@ -160,6 +174,8 @@ def create_session(request: models.SessionRequest) -> pb.CreateSessionRequest:
         provider_session_id=request.provider_session_id,
         consent_notification_id=request.consent_notification_id,
         anchor_tab=tab_spec(request.anchor_tab) if request.anchor_tab else None,
+        template=request.template,
+        template_parameters=template_parameters(request.parameters),
     )
 
 
@@ -175,6 +191,8 @@ def notify_event(request: models.ToastRequest) -> pb.NotifyEventRequest:
         hide_reject=request.hide_reject,
         cancellation_token=request.cancellation_token,
         correlation_id=request.correlation_id,
+        template=request.template,
+        template_parameters=template_parameters(request.parameters),
     )
 
 

@@ -55,6 +55,7 @@ class ErrorReason(StrEnum):
     NOTIFICATION_NOT_FOUND = "NOTIFICATION_NOT_FOUND"
     ACTION_NOT_FOUND = "ACTION_NOT_FOUND"
     PROVIDER_NOT_FOUND = "PROVIDER_NOT_FOUND"
+    TEMPLATE_NOT_FOUND = "TEMPLATE_NOT_FOUND"
     SESSION_LIMIT_REACHED = "SESSION_LIMIT_REACHED"
     TAB_LIMIT_REACHED = "TAB_LIMIT_REACHED"
     RATE_LIMITED = "RATE_LIMITED"
@@ -155,6 +156,12 @@ class ActionNotFound(NotFound):
     default_reason = ErrorReason.ACTION_NOT_FOUND
 
 
+class TemplateNotFound(NotFound):
+    """No session, tab or notification template has this name."""
+
+    default_reason = ErrorReason.TEMPLATE_NOT_FOUND
+
+
 class PermissionDenied(ChannelkitError):
     """The credentials are valid but may not call this service."""
 
@@ -238,6 +245,7 @@ _BY_REASON: dict[ErrorReason, type[ChannelkitError]] = {
     ErrorReason.TAB_LIMIT_REACHED: LimitReached,
     ErrorReason.TRANSCRIPT_LIMIT_REACHED: LimitReached,
     ErrorReason.ACTION_NOT_FOUND: ActionNotFound,
+    ErrorReason.TEMPLATE_NOT_FOUND: TemplateNotFound,
     ErrorReason.RATE_LIMITED: RateLimited,
     ErrorReason.NOT_ACTIVE_PROVIDER: NotActiveProvider,
     ErrorReason.CONSENT_REQUIRED: ConsentRequired,

@@ -14,7 +14,10 @@ calls are synchronous); they must return quickly and must not block.
 
 Call order in a host: ``channelkit_register_providers`` once per plugin while
 plugins load (one plugin at a time, so one plugin's failure does not stop the
-others), then ``channelkit_host_started`` once the host serves, then
+others), then ``channelkit_default_templates`` and
+``channelkit_register_analytics_sinks`` once per plugin while the host builds
+its catalogue of templates and its analytics sinks, then
+``channelkit_host_started`` once the host serves, then
 ``channelkit_host_stopping`` when it begins to shut down.
 """
 
@@ -25,10 +28,18 @@ from typing import TYPE_CHECKING
 from channelkit.sdk._markers import hookspec
 
 if TYPE_CHECKING:
+    from channelkit.sdk.analytics import AnalyticsSinkRegistry
     from channelkit.sdk.models import HostInfo
     from channelkit.sdk.registry import ProviderRegistry
+    from channelkit.sdk.templates import TemplateSet
 
-__all__ = ["channelkit_host_started", "channelkit_host_stopping", "channelkit_register_providers"]
+__all__ = [
+    "channelkit_default_templates",
+    "channelkit_host_started",
+    "channelkit_host_stopping",
+    "channelkit_register_analytics_sinks",
+    "channelkit_register_providers",
+]
 
 
 # --- registration ---------------------------------------------------------------------------------
@@ -53,6 +64,41 @@ def channelkit_register_providers(registry: ProviderRegistry) -> None:
     :param registry: collects the provider classes; see
         :class:`~channelkit.sdk.registry.ProviderRegistry`.
     :returns: nothing; contributions go through ``registry``.
+    """
+
+
+# --- templates and analytics sinks -----------------------------------------------------------------
+
+
+@hookspec
+def channelkit_default_templates() -> TemplateSet | None:
+    """Contribute the session, tab and notification templates this plugin's providers use by default.
+
+    Called once per plugin when the host builds its template catalogue, after
+    plugins registered their providers. Name templates after the channel (for
+    example ``telephony.call``) so they do not clash with another plugin's. The
+    host configuration may define a template of the same name; the
+    configuration wins and the host logs the override. A template that clashes
+    with another plugin's is refused with an error naming both plugins. A
+    plugin whose hook raises contributes nothing and is reported.
+
+    :returns: a :class:`~channelkit.sdk.templates.TemplateSet`, or ``None``.
+    """
+
+
+@hookspec
+def channelkit_register_analytics_sinks(sinks: AnalyticsSinkRegistry) -> None:
+    """Offer kinds of analytics sink (for example a message-queue writer).
+
+    Called once per plugin when the host starts. ``sinks.add("kind", factory)``
+    offers a kind; the host uses it only when the configuration names it in an
+    ``[[analytics.sinks]]`` entry, calling ``factory(options)`` with that
+    entry's other keys. A sink receives every analytics event of every
+    provider, which is why it is the integrator's choice, never a plugin's.
+
+    :param sinks: collects sink kinds; see
+        :class:`~channelkit.sdk.analytics.AnalyticsSinkRegistry`.
+    :returns: nothing.
     """
 
 

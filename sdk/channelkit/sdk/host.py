@@ -40,6 +40,7 @@ from channelkit.sdk.models import SessionAction
 from channelkit.sdk.models import SessionRequest
 from channelkit.sdk.models import Tab
 from channelkit.sdk.models import TabSpec
+from channelkit.sdk.models import TemplateParameters
 from channelkit.sdk.models import ToastRequest
 from channelkit.sdk.models import TranscriptEntry
 from channelkit.v1 import provider_service_pb2 as pb
@@ -57,6 +58,15 @@ class Transport(Protocol):
     async def call(self, method: str, request: Message, response_type: type[M]) -> M:
         """Run ProviderService ``method`` with ``request``; raise ChannelkitError on failure."""
         ...
+
+
+def _parameters(
+    values: Mapping[str, str] | None, tab_values: Mapping[str, Mapping[str, str]] | None
+) -> TemplateParameters | None:
+    if values is None and tab_values is None:
+        return None
+    tabs = {name: dict(scoped) for name, scoped in (tab_values or {}).items()}
+    return _build(TemplateParameters, values=dict(values or {}), tabs=tabs)
 
 
 def _build(model: type[R], **values: object) -> R:
@@ -107,15 +117,22 @@ class Host:
         provider_session_id: str = "",
         consent_notification_id: str = "",
         anchor_tab: TabSpec | None = None,
+        template: str = "",
+        parameters: Mapping[str, str] | None = None,
+        tab_parameters: Mapping[str, Mapping[str, str]] | None = None,
         request_id: str = "",
     ) -> Session:
-        """Create a session owned by this provider.
+        """Create a session owned by this provider: a literal ``title`` (and ``anchor_tab``), or a ``template``.
 
+        With a session ``template`` its title, anchor and additional tabs,
+        icon and panel mode apply; ``parameters`` fill its placeholders and
+        ``tab_parameters`` (by tab template name) those of one tab only.
         Quote an accepted toast's ``notification_id`` as ``consent_notification_id``
         to open it focused (R5); without one the host's consent policy decides.
         Raises :class:`~channelkit.sdk.errors.LimitReached`,
         :class:`~channelkit.sdk.errors.ConsentRequired`,
-        :class:`~channelkit.sdk.errors.AgentNotFound`.
+        :class:`~channelkit.sdk.errors.AgentNotFound`,
+        :class:`~channelkit.sdk.errors.TemplateNotFound`.
         """
         spec = _build(
             SessionRequest,
@@ -126,6 +143,8 @@ class Host:
             provider_session_id=provider_session_id,
             consent_notification_id=consent_notification_id,
             anchor_tab=anchor_tab,
+            template=template,
+            parameters=_parameters(parameters, tab_parameters),
         )
         request = convert.create_session(spec)
         request.request_id = request_id
@@ -148,9 +167,25 @@ class Host:
         r = await self._call("ListSessions", pb.ListSessionsRequest(agent_id=agent_id), pb.ListSessionsResponse)
         return [convert.session(s) for s in r.sessions]
 
-    async def set_session_title(self, session_id: str, title: str, *, request_id: str = "") -> Session:
-        """Retitle an own session."""
-        request = pb.SetSessionTitleRequest(session_id=session_id, title=title, request_id=request_id)
+    async def set_session_title(
+        self,
+        session_id: str,
+        title: str = "",
+        *,
+        parameters: Mapping[str, str] | None = None,
+        request_id: str = "",
+    ) -> Session:
+        """Retitle an own session: a literal ``title``, or its template's title resolved with ``parameters``.
+
+        Only for a session created from a template; new ``parameters`` are
+        merged over the ones it was created with.
+        """
+        request = pb.SetSessionTitleRequest(
+            session_id=session_id,
+            title=title,
+            request_id=request_id,
+            template_parameters=convert.template_parameters(_parameters(parameters, None)),
+        )
         r = await self._call("SetSessionTitle", request, pb.SetSessionTitleResponse)
         return convert.session(r.session)
 
@@ -194,10 +229,33 @@ class Host:
         r = await self._call("CanCreateTab", pb.CanCreateTabRequest(session_id=session_id), pb.CanCreateTabResponse)
         return Availability(allowed=r.allowed, count=r.open_tabs, limit=r.max_tabs)
 
-    async def create_tab(self, session_id: str, tab: TabSpec, *, focus: bool = False, request_id: str = "") -> Tab:
-        """Open ``tab`` in an own session; ``focus`` also focuses it within the session."""
+    async def create_tab(
+        self,
+        session_id: str,
+        tab: TabSpec | None = None,
+        *,
+        template: str = "",
+        parameters: Mapping[str, str] | None = None,
+        tab_parameters: Mapping[str, str] | None = None,
+        focus: bool = False,
+        request_id: str = "",
+    ) -> Tab:
+        """Open a literal ``tab`` or tab ``template`` in an own session; ``focus`` also focuses it there.
+
+        ``tab_parameters`` are scoped to this template: they win over
+        ``parameters`` and may replace its ``title``, ``url``, ``page``,
+        ``entity_name`` or ``entity_id``.
+        """
+        if (tab is None) == (not template):
+            raise InvalidArgument("give either a tab or a template", field="tab")
+        scoped = {template: tab_parameters} if tab_parameters else None
         request = pb.CreateTabRequest(
-            session_id=session_id, tab=convert.tab_spec(tab), focus=focus, request_id=request_id
+            session_id=session_id,
+            tab=convert.tab_spec(tab) if tab else None,
+            focus=focus,
+            request_id=request_id,
+            template=template,
+            template_parameters=convert.template_parameters(_parameters(parameters, scoped)) if template else None,
         )
         r = await self._call("CreateTab", request, pb.CreateTabResponse)
         return convert.tab(r.tab)
@@ -223,9 +281,16 @@ class Host:
             "RefreshTab", pb.RefreshTabRequest(tab_id=tab_id, request_id=request_id), pb.RefreshTabResponse
         )
 
-    async def set_tab_title(self, tab_id: str, title: str, *, request_id: str = "") -> Tab:
-        """Retitle an own tab."""
-        request = pb.SetTabTitleRequest(tab_id=tab_id, title=title, request_id=request_id)
+    async def set_tab_title(
+        self, tab_id: str, title: str = "", *, parameters: Mapping[str, str] | None = None, request_id: str = ""
+    ) -> Tab:
+        """Retitle an own tab: a literal ``title``, or (templated tabs) the template's title with ``parameters``."""
+        request = pb.SetTabTitleRequest(
+            tab_id=tab_id,
+            title=title,
+            request_id=request_id,
+            template_parameters=convert.template_parameters(_parameters(parameters, None)),
+        )
         r = await self._call("SetTabTitle", request, pb.SetTabTitleResponse)
         return convert.tab(r.tab)
 
@@ -281,7 +346,9 @@ class Host:
         self,
         agent_id: str,
         *,
-        title: str,
+        title: str = "",
+        template: str = "",
+        parameters: Mapping[str, str] | None = None,
         fields: Iterable[NotificationField] = (),
         timeout_seconds: int = 0,
         accept_label: str = "",
@@ -291,11 +358,13 @@ class Host:
         correlation_id: str = "",
         request_id: str = "",
     ) -> NotificationOutcome:
-        """Offer a toast and wait until the agent answers, it times out or is cancelled.
+        """Offer a toast (literal ``title`` and fields, or a notification ``template``) and wait for its end.
 
-        ``timeout_seconds`` 0 takes the host's default. The outcome's
-        ``notification_id``, when accepted, is what ``create_session`` quotes
-        as consent.
+        The toast waits its turn in the agent's queue, is shown, and ends when
+        the agent answers, it times out, the queue refuses it or it is
+        cancelled. ``timeout_seconds`` 0 takes the host's default. The
+        outcome's ``notification_id``, when accepted, is what
+        ``create_session`` quotes as consent.
         """
         toast = _build(
             ToastRequest,
@@ -308,6 +377,8 @@ class Host:
             hide_reject=hide_reject,
             cancellation_token=cancellation_token,
             correlation_id=correlation_id,
+            template=template,
+            parameters=_parameters(parameters, None),
         )
         request = convert.notify_event(toast)
         request.request_id = request_id
@@ -382,7 +453,7 @@ class Host:
         correlation_id: str = "",
         request_id: str = "",
     ) -> str:
-        """Record a custom analytics event; returns its id."""
+        """Record a custom analytics event; returns its id ("" when this provider's analytics are off)."""
         request = pb.LogAnalyticsEventRequest(
             agent_id=agent_id,
             name=name,

@@ -39,6 +39,7 @@ __all__ = [
     "SessionRequest",
     "Tab",
     "TabSpec",
+    "TemplateParameters",
     "ToastRequest",
     "TranscriptEntry",
 ]
@@ -96,6 +97,8 @@ class Tab(Model):
     focused: bool = False
     anchor: bool = False
     record: RecordRef | None = None
+    template: str = ""
+    """The tab template it was opened from ("" for a literal tab)."""
 
 
 class Session(Model):
@@ -117,6 +120,9 @@ class Session(Model):
     correlation_id: str = ""
     provider_session_id: str = ""
     actions: tuple[SessionAction, ...] = ()
+    template: str = ""
+    """The session template it was created from ("" for a literal session)."""
+    icon: str = ""
 
 
 class NotificationOutcome(Model):
@@ -166,6 +172,7 @@ class ProviderRecord(Model):
     click_to_act: bool
     agents: tuple[str, ...] = ()
     parameters: dict[str, str] = Field(default_factory=dict)
+    enable_analytics: bool = True
 
 
 class HostLimits(Model):
@@ -232,6 +239,18 @@ class TabSpec(Model):
         return cls(title=title, page_type=PageType.RECORD, record=record, can_close=can_close)
 
 
+class TemplateParameters(Model):
+    """What fills a template's placeholders.
+
+    ``values`` serve every template of the call; ``tabs`` (by tab template
+    name) serve one tab template only, win over ``values`` and may replace the
+    template's own settings.
+    """
+
+    values: dict[str, str] = Field(default_factory=dict)
+    tabs: dict[str, dict[str, str]] = Field(default_factory=dict)
+
+
 class SessionRequest(Model):
     """Everything ``Host.create_session`` sends."""
 
@@ -242,6 +261,18 @@ class SessionRequest(Model):
     provider_session_id: str = ""
     consent_notification_id: str = ""
     anchor_tab: TabSpec | None = None
+    template: str = ""
+    parameters: TemplateParameters | None = None
+
+    @model_validator(mode="after")
+    def _title_or_template(self) -> SessionRequest:
+        if bool(self.template) == bool(self.title):
+            raise ValueError("give either a title or a template")
+        if self.template and self.anchor_tab is not None:
+            raise ValueError("anchor_tab comes from the template; do not give both")
+        if self.parameters is not None and not self.template:
+            raise ValueError("parameters are only used with a template")
+        return self
 
 
 class NotificationField(Model):
@@ -255,7 +286,7 @@ class ToastRequest(Model):
     """Everything ``Host.notify_event`` sends."""
 
     agent_id: str
-    title: Annotated[str, Field(min_length=1, max_length=200)]
+    title: Annotated[str, Field(max_length=200)] = ""
     fields: tuple[NotificationField, ...] = ()
     timeout_seconds: Annotated[int, Field(ge=0, le=500)] = 0
     accept_label: str = ""
@@ -263,3 +294,13 @@ class ToastRequest(Model):
     hide_reject: bool = False
     cancellation_token: str = ""
     correlation_id: str = ""
+    template: str = ""
+    parameters: TemplateParameters | None = None
+
+    @model_validator(mode="after")
+    def _title_or_template(self) -> ToastRequest:
+        if bool(self.template) == bool(self.title):
+            raise ValueError("give either a title or a template")
+        if self.parameters is not None and not self.template:
+            raise ValueError("parameters are only used with a template")
+        return self

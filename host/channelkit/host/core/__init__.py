@@ -33,8 +33,10 @@ from channelkit.host.core._model import Workspace
 from channelkit.host.core._notifications import NotificationOps
 from channelkit.host.core._notifications import ToastSpec
 from channelkit.host.core._sessions import AttentionResult
-from channelkit.host.core._sessions import TabSpec
 from channelkit.host.core._settings import SettingsOps
+from channelkit.host.core._tabs import TabSpec
+from channelkit.host.core._templates import TemplateCall
+from channelkit.host.core._templates import TemplateCatalog
 
 
 class Core(AgentOps, NotificationOps, SettingsOps, ConversationOps):
@@ -58,6 +60,8 @@ __all__ = [
     "SystemClock",
     "Tab",
     "TabSpec",
+    "TemplateCall",
+    "TemplateCatalog",
     "ToastSpec",
     "TranscriptEntry",
     "Workspace",

@@ -35,6 +35,7 @@ class AgentOps(SessionOps, CoreBase):
         if session.id in ws.recent_focus:
             ws.recent_focus.remove(session.id)
         self._to_provider(session.owner, agent_id, session.correlation_id, ev.SessionClosed(session.id))
+        self._record(session.owner, agent_id, "SessionClosed", session=session)
         self._to_agent(agent_id, ev.SessionRemoved(session.id))
         if was_focused:
             ws.focused_id = ""

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import uuid
 from collections import OrderedDict
-from collections import deque
 from collections.abc import Callable
 from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -26,6 +26,8 @@ from channelkit.host.core._model import ProviderInfo
 from channelkit.host.core._model import Session
 from channelkit.host.core._model import Tab
 from channelkit.host.core._model import Workspace
+from channelkit.host.core._templates import TemplateCatalog
+from channelkit.sdk import PanelMode
 from channelkit.sdk.errors import AgentNotFound
 from channelkit.sdk.errors import ErrorReason
 from channelkit.sdk.errors import FailedPrecondition
@@ -46,7 +48,9 @@ class CoreSettings:
     presences: tuple[str, ...] = ("Available", "Busy", "Away", "Offline")
     default_notification_timeout: int = 120
     max_notification_timeout: int = 500
-    analytics_retention: int = 10_000
+    toast_queue_limit: int = 10
+    toast_queue_seconds: float = 30.0
+    toast_gap_seconds: float = 0.0
     resolved_notification_retention: int = 256
     default_panel_width: int = 400
     max_transcript_entries: int = 1000
@@ -68,9 +72,12 @@ class CoreBase:
         settings: CoreSettings,
         clock: Clock,
         id_factory: Callable[[str], str] = new_id,
+        *,
+        templates: TemplateCatalog | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock
+        self.templates = templates or TemplateCatalog()
         self._new_id = id_factory
         self._providers = {p.name: p for p in providers}
         self.counters = {name: ProviderCounters() for name in self._providers}
@@ -79,8 +86,9 @@ class CoreBase:
         self._sessions: dict[str, Session] = {}
         self._tabs: dict[str, Tab] = {}
         self._tokens: dict[tuple[str, str], Notification] = {}
-        self.analytics: deque[AnalyticsRecord] = deque(maxlen=settings.analytics_retention)
         self._outbox: list[ev.Delivery] = []
+        self.toasts_changed = False
+        """Set when a command changed some toast deadline; the edge re-arms its timer and clears it."""
 
     def _new_workspace(self, agent: AgentInfo) -> Workspace:
         home = Session(id=f"home-{agent.id}", owner=None, agent_id=agent.id, title="Home", created_at=self.clock.now())
@@ -122,6 +130,52 @@ class CoreBase:
         for info in self._by_order:
             if info.enabled and agent_id in info.agents:
                 self._to_provider(info.name, agent_id, "", payload)
+
+    def _record(
+        self,
+        provider: str | None,
+        agent_id: str,
+        name: str,
+        *,
+        reason: str = "",
+        session: Session | None = None,
+        toast: Notification | None = None,
+        attributes: Mapping[str, str] | None = None,
+    ) -> None:
+        """Record a system analytics event about ``provider``'s toast or session (if it has analytics on).
+
+        The correlation id is the toast's for toast events and the session's otherwise.
+        """
+        if provider is None or not self._providers[provider].enable_analytics:
+            return
+        self._outbox.append(
+            AnalyticsRecord(
+                id=self._new_id("a"),
+                kind="system",
+                name=name,
+                reason=reason,
+                occurred_at=self.clock.now(),
+                provider=provider,
+                channel=self._providers[provider].channel,
+                agent_id=agent_id,
+                session_id=session.id if session else "",
+                provider_session_id=session.provider_session_id if session else "",
+                correlation_id=toast.correlation_id if toast else (session.correlation_id if session else ""),
+                notification_id=toast.id if toast else "",
+                attributes=tuple(sorted((attributes or {}).items())),
+            )
+        )
+
+    def _set_panel_mode(self, ws: Workspace, mode: PanelMode) -> None:
+        """Change the panel mode and tell every serving provider and the agent."""
+        if mode is ws.panel_mode:
+            return
+        ws.panel_mode = mode
+        self._panel_changed(ws)
+
+    def _panel_changed(self, ws: Workspace) -> None:
+        self._to_all_providers_of(ws.agent_id, ev.PanelChanged(ws.panel_mode, ws.panel_width))
+        self._to_agent(ws.agent_id, ev.SettingsChanged(ws.presence, ws.panel_mode, ws.panel_width))
 
     # --- lookups ---------------------------------------------------------------
 
@@ -233,9 +287,14 @@ class CoreBase:
             self._to_provider(
                 previous.owner, ws.agent_id, previous.correlation_id, ev.SessionFocusChanged(previous.id, False)
             )
+            self._record(previous.owner, ws.agent_id, "SessionFocusOut", session=previous)
         self._to_provider(target.owner, ws.agent_id, target.correlation_id, ev.SessionFocusChanged(target.id, True))
+        self._record(target.owner, ws.agent_id, "SessionFocusIn", session=target)
         self._to_agent(ws.agent_id, ev.FocusChanged(new_id, previous.id if previous else ""))
         if target.attention or target.unread_count:
             target.attention = False
             target.unread_count = 0
             self._session_changed(ws, target)
+        if target.start_panel_mode is not None:
+            mode, target.start_panel_mode = target.start_panel_mode, None
+            self._set_panel_mode(ws, mode)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from channelkit.host.core._model import AnalyticsRecord
 from channelkit.host.core._model import Notification
 from channelkit.host.core._model import Session
 from channelkit.host.core._model import TranscriptEntry
@@ -225,4 +226,5 @@ class ToAgent:
     payload: AgentPayload
 
 
-Delivery = ToProvider | ToAgent
+Delivery = ToProvider | ToAgent | AnalyticsRecord
+"""An event for one provider, for one agent's watchers, or for the analytics sinks."""

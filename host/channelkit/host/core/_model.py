@@ -10,12 +10,17 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
+from typing import TYPE_CHECKING
+from typing import Literal
 
 from channelkit.sdk import AuthorRole
 from channelkit.sdk import NotificationAction
 from channelkit.sdk import NotificationReason
 from channelkit.sdk import PageType
 from channelkit.sdk import PanelMode
+
+if TYPE_CHECKING:
+    from channelkit.host.core._templates import TemplateCall
 
 
 @dataclass(slots=True, frozen=True)
@@ -53,6 +58,9 @@ class Tab:
     """A tab inside a session; the first tab of a session is its anchor.
 
     ``transcript`` holds the entries of a TRANSCRIPT tab (empty for the others).
+    ``parameters`` are what ``{anchor.key}`` reads when the tab is an anchor;
+    ``call`` is the template request a templated tab was opened with, kept so
+    that SetTabTitle can resolve the title again.
     """
 
     id: str
@@ -64,6 +72,9 @@ class Tab:
     anchor: bool
     record: RecordRef | None = None
     transcript: list[TranscriptEntry] = field(default_factory=list)
+    template: str = ""
+    parameters: dict[str, str] = field(default_factory=dict)
+    call: TemplateCall | None = None
 
 
 @dataclass(slots=True)
@@ -86,6 +97,11 @@ class Session:
     provider_session_id: str = ""
     last_alert_at: float | None = None
     actions: tuple[SessionAction, ...] = ()
+    template: str = ""
+    icon: str = ""
+    call: TemplateCall | None = None
+    start_panel_mode: PanelMode | None = None
+    """The template's panel mode, applied (then cleared) when the session first gains focus."""
 
     @property
     def home(self) -> bool:
@@ -95,7 +111,11 @@ class Session:
 
 @dataclass(slots=True)
 class Notification:
-    """A toast offered to an agent; pending until answered, timed out or cancelled."""
+    """A toast offered to an agent: waiting in its workspace's queue, then shown, then resolved.
+
+    ``deadline`` (monotonic seconds) is when it stops waiting while queued,
+    and when it times out once shown.
+    """
 
     id: str
     provider: str
@@ -108,12 +128,22 @@ class Notification:
     show_reject: bool
     cancellation_token: str
     correlation_id: str
-    shown_at: datetime
-    expires_at: datetime
+    queued_at: datetime
     deadline: float
+    icon: str = ""
+    show_countdown: bool = True
+    template: str = ""
+    auto_accept: bool = False
+    shown_at: datetime | None = None
+    expires_at: datetime | None = None
     action: NotificationAction | None = None
     reason: NotificationReason | None = None
     consumed: bool = False
+
+    @property
+    def shown(self) -> bool:
+        """True once the toast reached the agent."""
+        return self.shown_at is not None
 
 
 @dataclass(slots=True)
@@ -130,7 +160,20 @@ class Workspace:
     panel_width: int = 400
     recent_focus: list[str] = field(default_factory=list)
     pending: OrderedDict[str, Notification] = field(default_factory=OrderedDict)
+    """Unresolved toasts in arrival order: the shown one (if any) and the waiting ones."""
     resolved: OrderedDict[str, Notification] = field(default_factory=OrderedDict)
+    shown_id: str | None = None
+    next_show_at: float = 0.0
+    """Monotonic time before which no next toast is shown (the gap between toasts)."""
+
+    @property
+    def shown(self) -> Notification | None:
+        """The toast the agent sees now."""
+        return self.pending.get(self.shown_id) if self.shown_id else None
+
+    def waiting(self) -> list[Notification]:
+        """The queued toasts, oldest first."""
+        return [t for t in self.pending.values() if not t.shown]
 
     @property
     def open_session_count(self) -> int:
@@ -151,6 +194,7 @@ class ProviderInfo:
     agents: frozenset[str]
     parameters: dict[str, str] = field(default_factory=dict)
     remote: bool = True
+    enable_analytics: bool = True
 
 
 @dataclass(slots=True, frozen=True)
@@ -163,17 +207,21 @@ class AgentInfo:
 
 @dataclass(slots=True, frozen=True)
 class AnalyticsRecord:
-    """A custom analytics event logged by a provider (CIF's KPI event shape)."""
+    """An analytics event: recorded by the host (system) or logged by a provider (custom)."""
 
     id: str
-    provider: str
-    agent_id: str
-    session_id: str
+    kind: Literal["system", "custom"]
     name: str
     reason: str
     occurred_at: datetime
-    attributes: tuple[tuple[str, str], ...]
-    correlation_id: str
+    provider: str
+    channel: str
+    agent_id: str
+    session_id: str = ""
+    provider_session_id: str = ""
+    correlation_id: str = ""
+    notification_id: str = ""
+    attributes: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(slots=True)

@@ -1,7 +1,13 @@
-"""Toasts: offered by a provider, answered by the agent, resolved exactly once.
+"""Toasts: offered by a provider, queued per workspace, shown one at a time, resolved once.
 
-A resolution goes only to the sender (R3). Accepted toasts are remembered for a
-while so that CreateSession can quote one, once, as consent (R5).
+Each workspace shows one toast; the others wait in arrival order. A toast
+arriving while ``toast_queue_limit`` wait is rejected at once
+(QUEUE_LIMIT_EXCEEDED); a waiting toast older than ``toast_queue_seconds`` is
+rejected (QUEUE_TIME_LIMIT_EXCEEDED); a shown toast gets its whole timeout,
+however long it waited (DISPLAY_TIMEOUT); an auto-accept toast accepts itself
+when its turn comes (AUTO_ACCEPT), so it never jumps the queue. A resolution
+goes only to the sender (R3). Accepted toasts are remembered for a while so
+that CreateSession can quote one, once, as consent (R5).
 """
 
 from __future__ import annotations
@@ -15,6 +21,9 @@ from channelkit.host.core import _validate as check
 from channelkit.host.core._base import CoreBase
 from channelkit.host.core._model import Notification
 from channelkit.host.core._model import Workspace
+from channelkit.host.core._templates import Scope
+from channelkit.host.core._templates import TemplateCall
+from channelkit.host.core._templates import fit
 from channelkit.sdk import NotificationAction
 from channelkit.sdk import NotificationReason
 from channelkit.sdk.errors import ErrorReason
@@ -27,12 +36,28 @@ MAX_FIELD_HEADER = 200
 MAX_FIELD_VALUE = 1028
 MAX_LABEL = 40
 
+_OUTCOME_EVENTS = {
+    NotificationReason.ACCEPT: "NotificationAccepted",
+    NotificationReason.AUTO_ACCEPT: "NotificationAutoAccepted",
+    NotificationReason.DECLINED_BY_AGENT: "NotificationRejected",
+    NotificationReason.QUEUE_LIMIT_EXCEEDED: "NotificationRejected",
+    NotificationReason.QUEUE_TIME_LIMIT_EXCEEDED: "NotificationRejected",
+    NotificationReason.DISPLAY_TIMEOUT: "NotificationTimedOut",
+    NotificationReason.CANCELLED: "NotificationCancelled",
+    NotificationReason.HOST_SHUTDOWN: "NotificationCancelled",
+}
+
+
+def reason_name(reason: NotificationReason) -> str:
+    """CIF-style spelling of a reason for analytics, e.g. ``QueueLimitExceeded``."""
+    return "".join(part.capitalize() for part in reason.name.split("_"))
+
 
 @dataclass(frozen=True, slots=True)
 class ToastSpec:
-    """A toast as a provider describes it."""
+    """A toast as a provider describes it: literal fields, or a template with parameters."""
 
-    title: str
+    title: str = ""
     fields: Sequence[tuple[str, str]] = ()
     timeout_seconds: int = 0
     accept_label: str = ""
@@ -40,47 +65,113 @@ class ToastSpec:
     hide_reject: bool = False
     cancellation_token: str = ""
     correlation_id: str = ""
+    template: TemplateCall | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Look:
+    """What the agent sees of a toast, resolved and checked."""
+
+    title: str
+    fields: tuple[tuple[str, str], ...]
+    timeout: int
+    accept_label: str
+    reject_label: str
+    show_reject: bool
+    icon: str = ""
+    show_countdown: bool = True
+    template: str = ""
+    auto_accept: bool = False
 
 
 class NotificationOps(CoreBase):
-    """Offering, answering, cancelling and expiring toasts."""
+    """Offering, queueing, showing, answering, cancelling and expiring toasts."""
 
     def notify(self, provider: str, agent_id: str, spec: ToastSpec) -> Notification:
-        """Offer a toast to the agent; it stays pending until resolved."""
+        """Queue a toast for the agent; it may end at once (queue full, auto-accept)."""
         check.identifier("agent_id", agent_id)
-        fields = self._checked_fields(spec.fields)
-        timeout = self._checked_timeout(spec.timeout_seconds)
-        check.text("title", spec.title, max_len=MAX_NOTIFICATION_TITLE, required=True)
-        check.text("accept_label", spec.accept_label, max_len=MAX_LABEL)
-        check.text("reject_label", spec.reject_label, max_len=MAX_LABEL)
+        look = self._templated_look(spec) if spec.template else self._literal_look(spec)
         check.text("correlation_id", spec.correlation_id, max_len=check.MAX_ID)
         token = check.text("cancellation_token", spec.cancellation_token, max_len=check.MAX_ID)
         ws = self._served_workspace(provider, agent_id)
         if token and (provider, token) in self._tokens:
             raise check.invalid("cancellation_token", "is already used by a pending notification of this provider")
-        now = self.clock.now()
         toast = Notification(
             id=self._new_id("n"),
             provider=provider,
             agent_id=agent_id,
+            title=look.title,
+            fields=look.fields,
+            timeout_seconds=look.timeout,
+            accept_label=look.accept_label,
+            reject_label=look.reject_label,
+            show_reject=look.show_reject,
+            cancellation_token=token,
+            correlation_id=spec.correlation_id,
+            queued_at=self.clock.now(),
+            deadline=self.clock.monotonic() + self.settings.toast_queue_seconds,
+            icon=look.icon,
+            show_countdown=look.show_countdown,
+            template=look.template,
+            auto_accept=look.auto_accept,
+        )
+        self.counters[provider].offered += 1
+        self._record(provider, agent_id, "NotificationReceived", toast=toast, attributes=_about(toast))
+        ws.pending[toast.id] = toast
+        if token:
+            self._tokens[(provider, token)] = toast
+        if len(ws.pending) - (1 if ws.shown_id else 0) > self.settings.toast_queue_limit:
+            self._resolve(ws, toast, NotificationAction.REJECT, NotificationReason.QUEUE_LIMIT_EXCEEDED)
+        else:
+            self._show_next(ws)
+        self.toasts_changed = True
+        return toast
+
+    def _literal_look(self, spec: ToastSpec) -> _Look:
+        check.text("title", spec.title, max_len=MAX_NOTIFICATION_TITLE, required=True)
+        fields = self._checked_fields(spec.fields)
+        check.text("accept_label", spec.accept_label, max_len=MAX_LABEL)
+        check.text("reject_label", spec.reject_label, max_len=MAX_LABEL)
+        return _Look(
             title=spec.title,
             fields=fields,
-            timeout_seconds=timeout,
+            timeout=self._checked_timeout(spec.timeout_seconds),
             accept_label=spec.accept_label or "Accept",
             reject_label=spec.reject_label or "Reject",
             show_reject=not spec.hide_reject,
-            cancellation_token=token,
-            correlation_id=spec.correlation_id,
-            shown_at=now,
-            expires_at=now + timedelta(seconds=timeout),
-            deadline=self.clock.monotonic() + timeout,
         )
-        ws.pending[toast.id] = toast
-        self.counters[provider].offered += 1
-        if token:
-            self._tokens[(provider, token)] = toast
-        self._to_agent(agent_id, ev.NotificationShown(toast))
-        return toast
+
+    def _templated_look(self, spec: ToastSpec) -> _Look:
+        for name in ("title", "fields", "timeout_seconds", "accept_label", "reject_label", "hide_reject"):
+            if getattr(spec, name):
+                raise check.invalid(name, "must be empty when template is given: the template sets it")
+        assert spec.template is not None
+        call = spec.template.checked("template_parameters")
+        template = self.templates.notification(call.name)
+        scope = Scope(template.name, call.values)
+        title = fit(self.templates.render(template.title, scope)[0].strip(), MAX_NOTIFICATION_TITLE)
+        if not title:
+            raise check.invalid(
+                "template_parameters", f"notification template '{template.name}' resolves to an empty title"
+            )
+        fields = []
+        for line in template.fields:
+            value = self.templates.render(line.value, scope)[0].strip()
+            if value:
+                header = fit(self.templates.render(line.header, scope)[0], MAX_FIELD_HEADER)
+                fields.append((header, fit(value, MAX_FIELD_VALUE)))
+        return _Look(
+            title=title,
+            fields=tuple(fields),
+            timeout=template.timeout_seconds or self.settings.default_notification_timeout,
+            accept_label=template.accept_label,
+            reject_label=template.reject_label,
+            show_reject=template.show_reject,
+            icon=template.icon,
+            show_countdown=template.show_countdown,
+            template=template.name,
+            auto_accept=template.auto_accept,
+        )
 
     def _checked_fields(self, fields: Sequence[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
         if len(fields) > MAX_FIELDS:
@@ -94,15 +185,28 @@ class NotificationOps(CoreBase):
         check.integer("timeout_seconds", seconds, low=0, high=self.settings.max_notification_timeout)
         return seconds or self.settings.default_notification_timeout
 
+    def _show_next(self, ws: Workspace) -> None:
+        """Show the oldest waiting toast if none is shown and the gap has passed."""
+        now = self.clock.monotonic()
+        while ws.shown_id is None and ws.pending and now >= ws.next_show_at:
+            toast = next(iter(ws.pending.values()))
+            shown_at = self.clock.now()
+            toast.shown_at, toast.expires_at = shown_at, shown_at + timedelta(seconds=toast.timeout_seconds)
+            toast.deadline = now + toast.timeout_seconds
+            ws.shown_id = toast.id
+            self._to_agent(ws.agent_id, ev.NotificationShown(toast))
+            if toast.auto_accept:
+                self._resolve(ws, toast, NotificationAction.ACCEPT, NotificationReason.AUTO_ACCEPT)
+
     def respond_to_notification(self, agent_id: str, notification_id: str, action: int) -> Notification:
-        """The agent accepts or rejects a toast of its own workspace."""
+        """The agent accepts or rejects the toast shown in its own workspace."""
         check.identifier("notification_id", notification_id)
         chosen = check.enum_value("action", action, NotificationAction)
         if chosen not in (NotificationAction.ACCEPT, NotificationAction.REJECT):
             raise check.invalid("action", "must be NOTIFICATION_ACTION_ACCEPT or NOTIFICATION_ACTION_REJECT")
         ws = self._workspaces[agent_id]
-        toast = ws.pending.get(notification_id)
-        if toast is None:
+        toast = ws.shown
+        if toast is None or toast.id != notification_id:
             if notification_id in ws.resolved:
                 raise FailedPrecondition(
                     f"notification '{notification_id}' has already ended",
@@ -110,7 +214,7 @@ class NotificationOps(CoreBase):
                     metadata={"notificationId": notification_id},
                 )
             raise NotificationNotFound(
-                f"notification '{notification_id}' not found", metadata={"notificationId": notification_id}
+                f"notification '{notification_id}' is not shown", metadata={"notificationId": notification_id}
             )
         if chosen is NotificationAction.REJECT and not toast.show_reject:
             raise check.invalid("action", "this notification is accept-only")
@@ -118,10 +222,11 @@ class NotificationOps(CoreBase):
             NotificationReason.ACCEPT if chosen is NotificationAction.ACCEPT else NotificationReason.DECLINED_BY_AGENT
         )
         self._resolve(ws, toast, chosen, reason)
+        self._show_next(ws)
         return toast
 
     def cancel_notification(self, provider: str, cancellation_token: str) -> Notification:
-        """The sender cancels its own pending toast by token."""
+        """The sender cancels its own waiting or shown toast by token."""
         check.text("cancellation_token", cancellation_token, max_len=check.MAX_ID, required=True)
         self._enabled_provider(provider)
         toast = self._tokens.get((provider, cancellation_token))
@@ -132,30 +237,48 @@ class NotificationOps(CoreBase):
             )
         ws = self._workspaces[toast.agent_id]
         self._resolve(ws, toast, NotificationAction.CANCELLED, NotificationReason.CANCELLED)
+        self._show_next(ws)
         return toast
 
     def expire_due(self) -> list[Notification]:
-        """Time out every toast whose display time has passed; return them."""
+        """End every toast past its deadline, show what comes next; return the ended toasts."""
         now = self.clock.monotonic()
         expired = []
         for ws in self._workspaces.values():
             for toast in [t for t in ws.pending.values() if t.deadline <= now]:
-                self._resolve(ws, toast, NotificationAction.TIMEOUT, NotificationReason.DISPLAY_TIMEOUT)
+                if toast.shown:
+                    self._resolve(ws, toast, NotificationAction.TIMEOUT, NotificationReason.DISPLAY_TIMEOUT)
+                else:
+                    self._resolve(ws, toast, NotificationAction.REJECT, NotificationReason.QUEUE_TIME_LIMIT_EXCEEDED)
                 expired.append(toast)
+            self._show_next(ws)
+        self.toasts_changed = True
         return expired
 
+    def next_toast_deadline(self) -> float | None:
+        """The earliest monotonic time at which :meth:`expire_due` has work, or None."""
+        deadlines: list[float] = []
+        for ws in self._workspaces.values():
+            deadlines.extend(t.deadline for t in ws.pending.values())
+            if ws.shown_id is None and ws.pending:
+                deadlines.append(ws.next_show_at)
+        return min(deadlines, default=None)
+
     def cancel_all_pending(self) -> list[Notification]:
-        """End every pending toast because the host stops."""
+        """End every waiting and shown toast because the host stops (waiting ones first, nothing new is shown)."""
         ended = []
         for ws in self._workspaces.values():
-            for toast in list(ws.pending.values()):
+            shown = ws.shown
+            for toast in [*ws.waiting(), *([shown] if shown else [])]:
                 self._resolve(ws, toast, NotificationAction.CANCELLED, NotificationReason.HOST_SHUTDOWN)
                 ended.append(toast)
+        self.toasts_changed = True
         return ended
 
     def _resolve(
         self, ws: Workspace, toast: Notification, action: NotificationAction, reason: NotificationReason
     ) -> None:
+        """End ``toast``; the caller shows the next one (``_show_next``) when it is done."""
         toast.action, toast.reason = action, reason
         self._count_outcome(toast.provider, action)
         del ws.pending[toast.id]
@@ -165,7 +288,19 @@ class NotificationOps(CoreBase):
             ws.resolved.popitem(last=False)
         payload = ev.NotificationResolved(toast.id, action, reason, toast.cancellation_token)
         self._to_provider(toast.provider, ws.agent_id, toast.correlation_id, payload)
-        self._to_agent(ws.agent_id, ev.NotificationRemoved(toast.id, action, reason))
+        self._record(
+            toast.provider,
+            ws.agent_id,
+            _OUTCOME_EVENTS[reason],
+            reason=reason_name(reason),
+            toast=toast,
+            attributes=_about(toast),
+        )
+        if ws.shown_id == toast.id:
+            ws.shown_id = None
+            ws.next_show_at = self.clock.monotonic() + self.settings.toast_gap_seconds
+            self._to_agent(ws.agent_id, ev.NotificationRemoved(toast.id, action, reason))
+        self.toasts_changed = True
 
     def _count_outcome(self, provider: str, action: NotificationAction) -> None:
         counters = self.counters[provider]
@@ -177,3 +312,7 @@ class NotificationOps(CoreBase):
             counters.timed_out += 1
         else:
             counters.cancelled += 1
+
+
+def _about(toast: Notification) -> dict[str, str]:
+    return {"template": toast.template} if toast.template else {}

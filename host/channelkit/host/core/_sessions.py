@@ -1,47 +1,36 @@
-"""Provider-side session and tab rules (R2, R5, R6, R7)."""
+"""Provider-side session and tab rules (R2, R5, R6, R7), literal or from templates."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import quote
 
 from channelkit.host.core import _events as ev
 from channelkit.host.core import _validate as check
 from channelkit.host.core._base import CoreBase
 from channelkit.host.core._model import Notification
-from channelkit.host.core._model import RecordRef
 from channelkit.host.core._model import Session
 from channelkit.host.core._model import Tab
 from channelkit.host.core._model import Workspace
+from channelkit.host.core._tabs import CheckedTab
+from channelkit.host.core._tabs import TabSpec
+from channelkit.host.core._tabs import checked_tab_spec
+from channelkit.host.core._tabs import templated_tab
+from channelkit.host.core._templates import Scope
+from channelkit.host.core._templates import TemplateCall
+from channelkit.host.core._templates import fit
 from channelkit.sdk import NotificationAction
-from channelkit.sdk import PageType
+from channelkit.sdk import PanelMode
 from channelkit.sdk.errors import ConsentRequired
 from channelkit.sdk.errors import ErrorReason
 from channelkit.sdk.errors import FailedPrecondition
 from channelkit.sdk.errors import LimitReached
+from channelkit.sdk.templates import SessionTemplate
 
 MAX_MESSAGES_COUNT = 100_000
+_PANEL_MODES = {"docked": PanelMode.DOCKED, "minimized": PanelMode.MINIMIZED, "hidden": PanelMode.HIDDEN}
 
-
-@dataclass(frozen=True, slots=True)
-class TabSpec:
-    """A tab to open, as a provider describes it."""
-
-    title: str
-    page_type: int
-    target: str
-    can_close: bool = True
-    record: tuple[str, str] | None = None
-    """``(entity_name, entity_id)`` for a RECORD tab."""
-
-
-@dataclass(frozen=True, slots=True)
-class _CheckedTab:
-    title: str
-    page_type: PageType
-    target: str
-    record: RecordRef | None
+__all__ = ["AttentionResult", "SessionOps", "TabSpec"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,29 +42,14 @@ class AttentionResult:
     unread_count: int
 
 
-def _checked_tab_spec(spec: TabSpec, field: str, record_url: str) -> _CheckedTab:
-    """Check a tab spec against its page type; RECORD tabs get their link from ``record_url``."""
-    title = check.text(f"{field}.title", spec.title, max_len=check.MAX_TITLE, required=True)
-    page_type = check.enum_value(f"{field}.page_type", spec.page_type, PageType)
-    if page_type is not PageType.RECORD and spec.record is not None:
-        raise check.invalid(f"{field}.record", "is only used by PAGE_TYPE_RECORD tabs")
-    if page_type is PageType.URL:
-        return _CheckedTab(title, page_type, check.url(f"{field}.target", spec.target), None)
-    if page_type is PageType.CUSTOM:
-        target = check.text(f"{field}.target", spec.target, max_len=check.MAX_TARGET, required=True)
-        return _CheckedTab(title, page_type, target, None)
-    if spec.target:
-        raise check.invalid(f"{field}.target", f"must be empty for PAGE_TYPE_{page_type.name}: the host sets it")
-    if page_type is PageType.TRANSCRIPT:
-        return _CheckedTab(title, page_type, "", None)
-    if spec.record is None:
-        raise check.invalid(f"{field}.record", "is required for PAGE_TYPE_RECORD tabs")
-    entity_name = check.identifier(f"{field}.record.entity_name", spec.record[0], max_len=64)
-    entity_id = check.identifier(f"{field}.record.entity_id", spec.record[1])
-    link = record_url.replace("{entity_name}", quote(entity_name, safe="")).replace(
-        "{entity_id}", quote(entity_id, safe="")
-    )
-    return _CheckedTab(title, page_type, link, RecordRef(entity_name, entity_id))
+@dataclass(frozen=True, slots=True)
+class _Opening:
+    """A session's resolved look: title and tabs, ready to apply."""
+
+    title: str
+    tabs: tuple[CheckedTab, ...] = ()
+    template: SessionTemplate | None = None
+    call: TemplateCall | None = None
 
 
 class SessionOps(CoreBase):
@@ -93,28 +67,28 @@ class SessionOps(CoreBase):
         provider: str,
         agent_id: str,
         *,
-        title: str,
+        title: str = "",
         context: Mapping[str, str] | None = None,
         correlation_id: str = "",
         provider_session_id: str = "",
         consent_notification_id: str = "",
         anchor_tab: TabSpec | None = None,
+        template: TemplateCall | None = None,
     ) -> Session:
         """Create a session owned by ``provider``; it takes focus only with consent (R5)."""
         check.identifier("agent_id", agent_id)
-        check.text("title", title, max_len=check.MAX_TITLE, required=True)
         bag = check.string_map("context", context or {})
         check.text("correlation_id", correlation_id, max_len=check.MAX_ID)
         check.text("provider_session_id", provider_session_id, max_len=check.MAX_ID)
         check.optional_identifier("consent_notification_id", consent_notification_id)
-        anchor = _checked_tab_spec(anchor_tab, "anchor_tab", self.settings.record_url) if anchor_tab else None
+        if template is not None:
+            opening = self._templated_opening(template, title, anchor_tab, bag)
+        else:
+            check.text("title", title, max_len=check.MAX_TITLE, required=True)
+            anchor = checked_tab_spec(anchor_tab, "anchor_tab", self.settings.record_url) if anchor_tab else None
+            opening = _Opening(title, (anchor,) if anchor else ())
         ws = self._served_workspace(provider, agent_id)
-        if ws.open_session_count >= self.settings.max_sessions:
-            raise LimitReached(
-                f"agent '{agent_id}' already has {self.settings.max_sessions} sessions; the agent must close one first",
-                reason=ErrorReason.SESSION_LIMIT_REACHED,
-                metadata={"agentId": agent_id, "limit": str(self.settings.max_sessions)},
-            )
+        self._check_session_room(ws, opening)
         consent = self._consent(ws, provider, consent_notification_id)
         if consent is None and self.settings.consent == "required":
             raise ConsentRequired(
@@ -125,17 +99,47 @@ class SessionOps(CoreBase):
             id=self._new_id("s"),
             owner=provider,
             agent_id=agent_id,
-            title=title,
+            title=opening.title,
             created_at=self.clock.now(),
             context=bag,
             correlation_id=correlation_id,
             provider_session_id=provider_session_id,
         )
+        if opening.template is not None:
+            session.template, session.icon, session.call = opening.template.name, opening.template.icon, opening.call
+            mode = opening.template.panel_mode
+            session.start_panel_mode = _PANEL_MODES[mode] if mode else None
+        self._open(ws, session, opening, consent)
+        return session
+
+    def _check_session_room(self, ws: Workspace, opening: _Opening) -> None:
+        if ws.open_session_count >= self.settings.max_sessions:
+            raise LimitReached(
+                f"agent '{ws.agent_id}' already has {self.settings.max_sessions} sessions; the agent must close one "
+                "first",
+                reason=ErrorReason.SESSION_LIMIT_REACHED,
+                metadata={"agentId": ws.agent_id, "limit": str(self.settings.max_sessions)},
+            )
+        if len(opening.tabs) > self.settings.max_tabs:
+            raise LimitReached(
+                f"the session template opens {len(opening.tabs)} tabs but a session holds at most "
+                f"{self.settings.max_tabs}",
+                reason=ErrorReason.TAB_LIMIT_REACHED,
+                metadata={"limit": str(self.settings.max_tabs)},
+            )
+
+    def _open(self, ws: Workspace, session: Session, opening: _Opening, consent: Notification | None) -> None:
         ws.sessions[session.id] = session
         self._sessions[session.id] = session
-        self.counters[provider].sessions_opened += 1
-        if anchor:
-            self._add_tab(session, anchor, can_close=False)
+        assert session.owner is not None
+        self.counters[session.owner].sessions_opened += 1
+        attributes = {
+            "consent": "true" if consent else "false",
+            **({"template": session.template} if session.template else {}),
+        }
+        self._record(session.owner, ws.agent_id, "SessionStarted", session=session, attributes=attributes)
+        for tab in opening.tabs:
+            self._add_tab(session, tab)
         if consent is not None:
             consent.consumed = True
             self._session_changed(ws, session)
@@ -143,8 +147,41 @@ class SessionOps(CoreBase):
         else:
             session.attention = True
             self._session_changed(ws, session)
+            self._record(session.owner, ws.agent_id, "AttentionRequested", reason="OpenedInBackground", session=session)
             self._alert(ws, session)
-        return session
+
+    def _templated_opening(
+        self, call: TemplateCall, title: str, anchor_tab: TabSpec | None, context: Mapping[str, str]
+    ) -> _Opening:
+        if title:
+            raise check.invalid("title", "must be empty when template is given: the template sets it")
+        if anchor_tab is not None:
+            raise check.invalid("anchor_tab", "must be unset when template is given: the template sets it")
+        call = call.checked("template_parameters")
+        template = self.templates.session(call.name)
+        tabs: list[CheckedTab] = []
+        for name in ([template.anchor] if template.anchor else []) + template.tabs:
+            anchor = tabs[0].parameters if tabs else {}
+            tabs.append(
+                templated_tab(
+                    self.templates, name, call, context=context, anchor=anchor, record_url=self.settings.record_url
+                )
+            )
+        resolved = self._session_title(template, call, context, tabs[0].parameters if tabs else {})
+        return _Opening(resolved, tuple(tabs), template, TemplateCall(call.name, dict(call.values)))
+
+    def _session_title(
+        self, template: SessionTemplate, call: TemplateCall, context: Mapping[str, str], anchor: Mapping[str, str]
+    ) -> str:
+        scope = Scope(template.name, call.values, {}, context, anchor)
+        title, missing = self.templates.render(template.title, scope)
+        title = fit(title.strip(), check.MAX_TITLE)
+        if not title:
+            unfilled = f" (placeholders nothing filled: {', '.join(sorted(set(missing)))})" if missing else ""
+            raise check.invalid(
+                "template_parameters", f"session template '{template.name}' resolves to an empty title{unfilled}"
+            )
+        return title
 
     def _consent(self, ws: Workspace, provider: str, notification_id: str) -> Notification | None:
         if not notification_id:
@@ -172,11 +209,29 @@ class SessionOps(CoreBase):
             self._enabled_provider(provider)
         return [s for s in self._sessions.values() if s.owner == provider and (not agent_id or s.agent_id == agent_id)]
 
-    def set_session_title(self, provider: str, session_id: str, title: str) -> Session:
-        """Retitle one of ``provider``'s sessions."""
-        check.text("title", title, max_len=check.MAX_TITLE, required=True)
-        ws, session = self._own_session(provider, session_id)
-        session.title = title
+    def set_session_title(
+        self, provider: str, session_id: str, title: str, *, parameters: TemplateCall | None = None
+    ) -> Session:
+        """Retitle one of ``provider``'s sessions, literally or by resolving its template's title again.
+
+        New ``parameters`` are merged over the ones the session was created
+        with and kept for later re-resolutions.
+        """
+        if parameters is None:
+            check.text("title", title, max_len=check.MAX_TITLE, required=True)
+            ws, session = self._own_session(provider, session_id)
+            session.title = title
+        else:
+            if title:
+                raise check.invalid("title", "must be empty when template_parameters is given")
+            fresh = parameters.checked("template_parameters")
+            ws, session = self._own_session(provider, session_id)
+            if session.call is None:
+                raise check.invalid("template_parameters", "the session was not created from a template; give a title")
+            merged = TemplateCall(session.call.name, {**session.call.values, **fresh.values})
+            anchor = next(iter(session.tabs.values())).parameters if session.tabs else {}
+            session.title = self._session_title(self.templates.session(merged.name), merged, session.context, anchor)
+            session.call = merged
         self._session_changed(ws, session)
         return session
 
@@ -203,6 +258,14 @@ class SessionOps(CoreBase):
         session.unread_count = messages_count
         self.counters[provider].attention_requests += 1
         self._session_changed(ws, session)
+        self._record(
+            provider,
+            ws.agent_id,
+            "AttentionRequested",
+            reason="RequestFocusSession",
+            session=session,
+            attributes={"unread_count": str(messages_count)},
+        )
         alerted = self._alert(ws, session)
         return AttentionResult(already_focused=False, alerted=alerted, unread_count=messages_count)
 
@@ -232,12 +295,37 @@ class SessionOps(CoreBase):
         session = self._own_session(provider, session_id)[1]
         return len(session.tabs) < self.settings.max_tabs, len(session.tabs)
 
-    def create_tab(self, provider: str, session_id: str, spec: TabSpec, *, focus: bool = False) -> Tab:
-        """Open a tab in an own session; never changes the focused session (R6)."""
-        checked = _checked_tab_spec(spec, "tab", self.settings.record_url)
-        ws, session = self._own_session(provider, session_id)
+    def create_tab(
+        self,
+        provider: str,
+        session_id: str,
+        spec: TabSpec | None,
+        *,
+        focus: bool = False,
+        template: TemplateCall | None = None,
+    ) -> Tab:
+        """Open a tab (literal ``spec`` or ``template``) in an own session; never changes the focused session (R6)."""
+        if (spec is None) == (template is None):
+            raise check.invalid("tab", "give either a tab or a template")
+        if spec is not None:
+            checked = checked_tab_spec(spec, "tab", self.settings.record_url)
+            ws, session = self._own_session(provider, session_id)
+        else:
+            assert template is not None
+            call = template.checked("template_parameters")
+            self.templates.tab(call.name)
+            ws, session = self._own_session(provider, session_id)
+            anchor = next(iter(session.tabs.values())).parameters if session.tabs else {}
+            checked = templated_tab(
+                self.templates,
+                call.name,
+                call,
+                context=session.context,
+                anchor=anchor,
+                record_url=self.settings.record_url,
+            )
         self._check_tab_room(session)
-        tab = self._add_tab(session, checked, can_close=spec.can_close)
+        tab = self._add_tab(session, checked)
         if focus:
             session.focused_tab_id = tab.id
         self._session_changed(ws, session)
@@ -251,7 +339,7 @@ class SessionOps(CoreBase):
                 metadata={"sessionId": session.id, "limit": str(self.settings.max_tabs)},
             )
 
-    def _add_tab(self, session: Session, spec: _CheckedTab, *, can_close: bool) -> Tab:
+    def _add_tab(self, session: Session, spec: CheckedTab) -> Tab:
         anchor = not session.tabs
         tab = Tab(
             self._new_id("t"),
@@ -259,14 +347,21 @@ class SessionOps(CoreBase):
             spec.title,
             spec.page_type,
             spec.target,
-            can_close and not anchor,
+            spec.can_close and not anchor,
             anchor,
             record=spec.record,
+            template=spec.template,
+            parameters=dict(spec.parameters),
+            call=spec.call,
         )
         session.tabs[tab.id] = tab
         self._tabs[tab.id] = tab
         if session.focused_tab_id is None:
             session.focused_tab_id = tab.id
+        attributes = {"tab_id": tab.id, "page_type": tab.page_type.name.lower(), "anchor": str(anchor).lower()}
+        if tab.template:
+            attributes["template"] = tab.template
+        self._record(session.owner, session.agent_id, "TabOpened", session=session, attributes=attributes)
         return tab
 
     def list_tabs(self, provider: str, session_id: str) -> list[Tab]:
@@ -293,13 +388,42 @@ class SessionOps(CoreBase):
         ws, session, tab = self._own_tab(provider, tab_id)
         self._to_agent(ws.agent_id, ev.TabRefreshRequested(session.id, tab.id))
 
-    def set_tab_title(self, provider: str, tab_id: str, title: str) -> Tab:
-        """Retitle an own tab."""
-        check.text("title", title, max_len=check.MAX_TITLE, required=True)
-        ws, session, tab = self._own_tab(provider, tab_id)
-        tab.title = title
+    def set_tab_title(self, provider: str, tab_id: str, title: str, *, parameters: TemplateCall | None = None) -> Tab:
+        """Retitle an own tab, literally or by resolving its template's title again.
+
+        New ``parameters`` (values, and values scoped to the tab's template)
+        are merged over the ones the tab was opened with.
+        """
+        if parameters is None:
+            check.text("title", title, max_len=check.MAX_TITLE, required=True)
+            ws, session, tab = self._own_tab(provider, tab_id)
+            tab.title = title
+        else:
+            if title:
+                raise check.invalid("title", "must be empty when template_parameters is given")
+            fresh = parameters.checked("template_parameters")
+            ws, session, tab = self._own_tab(provider, tab_id)
+            if tab.call is None:
+                raise check.invalid("template_parameters", "the tab was not opened from a template; give a title")
+            tab.call, tab.title = self._retitled(session, tab, tab.call, fresh)
+        tab.parameters["title"] = tab.title
         self._session_changed(ws, session)
         return tab
+
+    def _retitled(self, session: Session, tab: Tab, old: TemplateCall, fresh: TemplateCall) -> tuple[TemplateCall, str]:
+        name = old.name
+        scoped = {**old.tabs.get(name, {}), **fresh.tabs.get(name, {})}
+        merged = TemplateCall(name, {**old.values, **fresh.values}, {name: scoped} if scoped else {})
+        anchor = {} if tab.anchor else next(iter(session.tabs.values())).parameters
+        if "title" in scoped:
+            return merged, scoped["title"]
+        scope = Scope(name, merged.values, scoped, session.context, anchor)
+        title, missing = self.templates.render(self.templates.tab(name).title, scope)
+        title = fit(title.strip(), check.MAX_TITLE)
+        if not title:
+            unfilled = f" (placeholders nothing filled: {', '.join(sorted(set(missing)))})" if missing else ""
+            raise check.invalid("template_parameters", f"tab template '{name}' resolves to an empty title{unfilled}")
+        return merged, title
 
     def close_tab(self, provider: str, tab_id: str) -> None:
         """Close an own tab other than the anchor."""
@@ -318,3 +442,4 @@ class SessionOps(CoreBase):
         if session.focused_tab_id == tab.id:
             session.focused_tab_id = next(reversed(session.tabs), None)
         self._session_changed(ws, session)
+        self._record(session.owner, ws.agent_id, "TabClosed", session=session, attributes={"tab_id": tab.id})

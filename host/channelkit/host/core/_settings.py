@@ -48,10 +48,7 @@ class SettingsOps(CoreBase):
     def set_panel_mode(self, agent_id: str, mode: int, *, provider: str | None = None) -> PanelMode:
         """Set the panel mode; a provider must be the active provider."""
         chosen = check.enum_value("mode", mode, PanelMode)
-        ws = self._panel_workspace(agent_id, provider)
-        if chosen is not ws.panel_mode:
-            ws.panel_mode = chosen
-            self._panel_changed(ws)
+        self._set_panel_mode(self._panel_workspace(agent_id, provider), chosen)
         return chosen
 
     def set_panel_width(self, agent_id: str, width: int, *, provider: str | None = None) -> int:
@@ -80,10 +77,6 @@ class SettingsOps(CoreBase):
                 metadata={"activeProvider": active or ""},
             )
         return ws
-
-    def _panel_changed(self, ws: Workspace) -> None:
-        self._to_all_providers_of(ws.agent_id, ev.PanelChanged(ws.panel_mode, ws.panel_width))
-        self._settings_changed(ws)
 
     def _settings_changed(self, ws: Workspace) -> None:
         self._to_agent(ws.agent_id, ev.SettingsChanged(ws.presence, ws.panel_mode, ws.panel_width))
@@ -132,8 +125,12 @@ class SettingsOps(CoreBase):
         occurred_at: datetime | None,
         attributes: Mapping[str, str],
         correlation_id: str,
-    ) -> AnalyticsRecord:
-        """Store a provider's custom KPI event (in memory, bounded)."""
+    ) -> AnalyticsRecord | None:
+        """Record a provider's custom KPI event; None when the provider has analytics off.
+
+        The event is enriched like a system event; without a correlation id it
+        takes the session's.
+        """
         check.text("name", name, max_len=MAX_KPI_TEXT, required=True)
         check.text("reason", reason, max_len=MAX_KPI_TEXT)
         check.text("correlation_id", correlation_id, max_len=check.MAX_ID)
@@ -141,18 +138,23 @@ class SettingsOps(CoreBase):
             "attributes", attributes, max_entries=MAX_ATTRIBUTES, max_key=MAX_KPI_TEXT, max_value=MAX_ATTRIBUTE_VALUE
         )
         self._served_workspace(provider, agent_id)
-        if session_id:
-            self._own_session(provider, session_id)
+        session = self._own_session(provider, session_id)[1] if session_id else None
+        info = self._providers[provider]
+        if not info.enable_analytics:
+            return None
         record = AnalyticsRecord(
             id=self._new_id("a"),
-            provider=provider,
-            agent_id=agent_id,
-            session_id=session_id,
+            kind="custom",
             name=name,
             reason=reason,
             occurred_at=occurred_at or self.clock.now(),
+            provider=provider,
+            channel=info.channel,
+            agent_id=agent_id,
+            session_id=session_id,
+            provider_session_id=session.provider_session_id if session else "",
+            correlation_id=correlation_id or (session.correlation_id if session else ""),
             attributes=tuple(sorted(attrs.items())),
-            correlation_id=correlation_id,
         )
-        self.analytics.append(record)
+        self._outbox.append(record)
         return record

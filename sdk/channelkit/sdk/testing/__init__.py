@@ -26,10 +26,10 @@ from collections.abc import Callable
 import pytest
 
 try:
+    from channelkit.sdk.analytics import AnalyticsEvent
     from channelkit.sdk.testing._agent import AgentSimulator
     from channelkit.sdk.testing._agent import AgentView
     from channelkit.sdk.testing._agent import Toast
-    from channelkit.sdk.testing._host import AnalyticsEvent
     from channelkit.sdk.testing._host import InMemoryHost
 except ImportError as exc:  # pragma: no cover - only without the extra
     raise ImportError('channelkit.sdk.testing needs the host core: pip install "channelkit-sdk[testing]"') from exc

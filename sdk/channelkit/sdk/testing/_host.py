@@ -9,7 +9,6 @@ import secrets
 from collections.abc import Callable
 from collections.abc import Mapping
 from collections.abc import Sequence
-from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 from typing import TypeVar
@@ -21,25 +20,13 @@ from channelkit.host._plugin_loader import class_defaults
 from channelkit.host.config import parse_config
 from channelkit.sdk import _convert as convert
 from channelkit.sdk import events
+from channelkit.sdk.analytics import AnalyticsEvent
 from channelkit.sdk.provider import Provider
 from channelkit.sdk.testing._agent import AgentSimulator
 from channelkit.v1 import host_service_pb2 as hpb
 
 E = TypeVar("E", bound=events.Event)
 _KIT_ADMIN = Identity(Role.ADMIN, "testing-kit")
-
-
-@dataclass(frozen=True)
-class AnalyticsEvent:
-    """An analytics event a provider logged (``Host.log_analytics_event``)."""
-
-    provider: str
-    agent_id: str
-    name: str
-    reason: str
-    correlation_id: str
-    session_id: str
-    attributes: dict[str, str]
 
 
 def _unused_token_hash() -> str:
@@ -131,12 +118,16 @@ class InMemoryHost:
         assert isinstance(response, hpb.InjectEventResponse)
         return response.seq
 
-    def analytics(self, provider: str | None = None) -> list[AnalyticsEvent]:
-        """The analytics events logged so far, oldest first (only ``provider``'s if given)."""
+    def analytics(self, provider: str | None = None, *, kind: str | None = None) -> list[AnalyticsEvent]:
+        """The analytics events recorded so far, oldest first.
+
+        ``provider`` keeps only that provider's; ``kind`` ("system" or
+        "custom") only the host's own events or only ``log_analytics_event``'s.
+        """
         return [
-            AnalyticsEvent(r.provider, r.agent_id, r.name, r.reason, r.correlation_id, r.session_id, dict(r.attributes))
-            for r in self.app.runtime.core.analytics
-            if provider is None or r.provider == provider
+            event
+            for event in self.app.runtime.analytics.memory.events
+            if (provider is None or event.provider == provider) and (kind is None or event.kind == kind)
         ]
 
     async def settle(self, name: str | None = None) -> None:

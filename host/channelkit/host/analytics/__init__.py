@@ -1,0 +1,7 @@
+"""Channel analytics on the host side: recording, the built-in sinks and the report.
+
+The core emits :class:`~channelkit.host.core.AnalyticsRecord` values with its
+other deliveries; :class:`~channelkit.host.analytics._recorder.AnalyticsRecorder`
+keeps the latest in memory and hands each to the configured sinks;
+``channelkit analytics report`` reads JSON Lines files back.
+"""
