@@ -8,6 +8,7 @@ from channelkit.host.core import CoreSettings
 from channelkit.host.core import ManualClock
 from channelkit.host.core import ProviderInfo
 from channelkit.host.core import TabSpec
+from channelkit.host.core import TemplateCatalog
 from channelkit.host.core import ToastSpec
 from channelkit.host.core import events as ev
 from channelkit.sdk import NotificationAction
@@ -16,14 +17,15 @@ PROVIDERS = ("alpha", "beta", "gamma")
 TAB = TabSpec(title="Record", page_type=1, target="https://crm.example/1")
 
 
-def make_core(**settings: object) -> tuple[Core, ManualClock]:
+def make_core(templates: TemplateCatalog | None = None, **settings: object) -> tuple[Core, ManualClock]:
     clock = ManualClock()
     agents = [AgentInfo("agent-1", "One"), AgentInfo("agent-2", "Two")]
     providers = [
         ProviderInfo(name, name.title(), "chat", order, True, name == "alpha", frozenset({"agent-1", "agent-2"}))
         for order, name in enumerate(PROVIDERS)
     ]
-    return Core(agents, providers, CoreSettings(**settings), clock), clock  # type: ignore[arg-type]
+    core = Core(agents, providers, CoreSettings(**settings), clock, templates=templates)  # type: ignore[arg-type]
+    return core, clock
 
 
 def accepted(core: Core, provider: str, agent: str = "agent-1") -> str:

@@ -102,6 +102,20 @@ async def test_random_bytes_to_every_method_answer_invalid_argument(host: Runnin
             ),
             "fields",
         ),
+        ("NotifyEvent", ppb.NotifyEventRequest(agent_id="agent-1", title="t", template="x"), "title"),
+        (
+            "NotifyEvent",
+            ppb.NotifyEventRequest(agent_id="agent-1", title="t", template_parameters=ppb.TemplateParameters()),
+            "template_parameters",
+        ),
+        (
+            "CreateSession",
+            ppb.CreateSessionRequest(
+                agent_id="agent-1", template="x", template_parameters=ppb.TemplateParameters(values={"": "v"})
+            ),
+            "template_parameters.values",
+        ),
+        ("CreateTab", ppb.CreateTabRequest(session_id="s-1"), "tab"),
         ("Hello", ppb.HelloRequest(), "protocol_versions"),
         ("LogAnalyticsEvent", ppb.LogAnalyticsEventRequest(agent_id="agent-1", name=""), "name"),
     ],
@@ -136,6 +150,20 @@ async def test_provider_field_errors_name_the_field_and_change_nothing(
 async def test_agent_field_errors_name_the_field(host: RunningHost, method: str, request_: object, field: str) -> None:
     error = await rpc_error(getattr(host.agent("agent-1"), method)(request_))
     assert (error.code, error.fields) == (grpc.StatusCode.INVALID_ARGUMENT, [field])
+
+
+@pytest.mark.parametrize(
+    ("method", "request_"),
+    [
+        ("CreateSession", ppb.CreateSessionRequest(agent_id="agent-1", template="no_such")),
+        ("NotifyEvent", ppb.NotifyEventRequest(agent_id="agent-1", template="no_such")),
+    ],
+)
+async def test_an_unknown_template_is_not_found_with_its_name(host: RunningHost, method: str, request_: object) -> None:
+    error = await rpc_error(getattr(host.provider("alpha"), method)(request_))
+    assert (error.code, error.reason) == (grpc.StatusCode.NOT_FOUND, "TEMPLATE_NOT_FOUND")
+    assert error.metadata["template"] == "no_such"
+    assert host.server.runtime.core.open_sessions_of("alpha") == 0
 
 
 async def test_a_handler_bug_is_internal_with_an_incident_id_and_no_exception_text(

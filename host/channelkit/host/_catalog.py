@@ -21,6 +21,8 @@ from typing import TypeVar
 import pluggy
 
 from channelkit.host._plugin_loader import LoadedPlugins
+from channelkit.host._plugin_loader import load_plugins
+from channelkit.host._plugin_loader import with_plugin_providers
 from channelkit.host.analytics import _builtin
 from channelkit.host.config import ConfigError
 from channelkit.host.config import HostConfig
@@ -101,6 +103,13 @@ def build_templates(config: HostConfig, plugins: LoadedPlugins) -> TemplateCatal
         tabs=_of(merged, "tabs", TabTemplate),
         notifications=_of(merged, "notifications", NotificationTemplate),
     )
+
+
+def check_catalog(config: HostConfig) -> TemplateCatalog:
+    """Load the plugins the configuration allows and check its templates and sinks, building nothing."""
+    plugins = load_plugins(config.plugins)
+    build_sinks(config, plugins, check_only=True)
+    return build_templates(with_plugin_providers(config, plugins), plugins)
 
 
 def _of(merged: _Merged, kind: str, cls: type[T]) -> list[T]:

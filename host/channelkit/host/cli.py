@@ -16,6 +16,8 @@ from pathlib import Path
 from channelkit.host import _simulate
 from channelkit.host import demo
 from channelkit.host import tokens
+from channelkit.host._catalog import check_catalog
+from channelkit.host.analytics import _cli as analytics_cli
 from channelkit.host.config import ConfigError
 from channelkit.host.config import HostConfig
 from channelkit.host.config import load_config
@@ -67,7 +69,12 @@ def _ready_banner(config: HostConfig, host: str, port: int, secrets: dict[str, s
 def _serve(options: argparse.Namespace) -> int:
     if options.check_config:
         config = load_config(Path(options.check_config))
-        print(f"{options.check_config}: OK ({len(config.agents)} agents, {len(config.providers)} providers)")
+        catalog = check_catalog(config)
+        print(
+            f"{options.check_config}: OK ({len(config.agents)} agents, {len(config.providers)} providers, "
+            f"{len(catalog.sessions)} session, {len(catalog.tabs)} tab and {len(catalog.notifications)} notification "
+            "templates)"
+        )
         return 0
     secrets: dict[str, str] = {}
     if options.config:
@@ -111,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     token.set_defaults(run=_token)
     demo.add_parser(commands)
     _simulate.add_parser(commands)
+    analytics_cli.add_parser(commands)
     return parser
 
 
