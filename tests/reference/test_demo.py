@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import subprocess
@@ -44,8 +45,21 @@ def test_the_demo_runs_unattended_and_ends_with_a_clean_summary(tmp_path: Path) 
     assert all(r[8] == 0 for r in rows.values()), "no provider errors"
     assert all(r[7] > 0 for r in rows.values()), "every provider got events"
     assert re.search(r"auto-agent: accepted [1-9]\d*, .*; 0 errors$", result.stdout, re.MULTILINE)
-    assert "toast      telephony: Incoming call" in result.stdout  # the live log
+    # the live log shows the demo configuration's own incoming-call template, which replaces the provider's
+    assert "toast      telephony: Call for Avery's desk (Caller: " in result.stdout
+    assert "[Pick up] [Decline] 15s" in result.stdout
     assert "Traceback" not in result.stderr
+    # the run's analytics file holds the toasts and sessions, and the demo ends with its report
+    report = subprocess.run(
+        [CHANNELKIT, "analytics", "report", "--json", str(tmp_path / "analytics.jsonl")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    figures = json.loads(report.stdout)["by_provider"]
+    assert {name: figures[name]["offered"] for name in figures} == {name: rows[name][0] for name in rows}
+    assert "channel analytics: " in result.stdout and f"channelkit analytics report {tmp_path}" in result.stdout
 
 
 def test_the_demo_refuses_a_nonsense_duration() -> None:

@@ -80,7 +80,7 @@ class Observer:
 
 def _config(state: DemoState, *, traffic: bool, **limits: int) -> HostConfig:
     config = demo_config(state, remote=True, seed=11, address="127.0.0.1:0")
-    scenario = {"traffic": "on" if traffic else "off", "arrivals": "2", "per_minute": "20", "offer_seconds": "4"}
+    scenario = {"traffic": "on" if traffic else "off", "arrivals": "2", "per_minute": "20"}
     providers = [p.model_copy(update={"parameters": {**p.parameters, **scenario}}) for p in config.providers]
     return config.model_copy(update={"providers": providers, "limits": config.limits.model_copy(update=limits)})
 

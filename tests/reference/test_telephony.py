@@ -21,7 +21,20 @@ from channelkit.sdk.testing import InMemoryHost
 
 Factory = Callable[..., InMemoryHost]
 ADA = CUSTOMERS[0]
-FAST = {"telephony": {"offer_seconds": "1", "answer_seconds": "0.05"}}
+FAST = {"telephony": {"answer_seconds": "0.05"}}
+QUICK_RING = {
+    "templates": {
+        "notifications": [
+            {
+                "name": "telephony.incoming",
+                "title": "Call for the support line",
+                "fields": [{"header": "Caller", "value": "{name}"}, {"header": "Number", "value": "{phone}"}],
+                "timeout_seconds": 1,
+                "accept_label": "Pick up",
+            }
+        ]
+    }
+}
 
 
 def _texts(view_transcript: tuple[object, ...]) -> list[str]:
@@ -37,12 +50,17 @@ async def _answered_call(host: InMemoryHost, agent: AgentSimulator) -> tuple[str
 
 
 async def test_a_call_rings_first_and_a_declined_or_missed_call_opens_nothing(channelkit_host: Factory) -> None:
-    async with channelkit_host(Telephony, parameters=FAST) as host:
+    # the integrator's template (a short ring, other words) replaces the provider's default of the same name
+    async with channelkit_host(Telephony, parameters=FAST, settings=QUICK_RING) as host:
         agent = host.agent()
         await host.inject("telephony", "call", **{"from": ADA.phone})
         toast = await agent.next_toast()
-        assert (toast.provider, toast.title) == ("telephony", "Incoming call")
-        assert toast.fields[:2] == (("Caller", ADA.name), ("Number", ADA.phone))
+        assert (toast.provider, toast.title, toast.accept_label) == (
+            "telephony",
+            "Call for the support line",
+            "Pick up",
+        )
+        assert toast.fields == (("Caller", ADA.name), ("Number", ADA.phone))
         assert (await agent.view()).sessions == ()
         await agent.reject(toast)
         await host.inject("telephony", "call", **{"from": ADA.phone})

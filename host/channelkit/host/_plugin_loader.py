@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import logging
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
@@ -85,12 +86,19 @@ def _load_one(
 
 
 def load_plugins(settings: PluginsConfig, explicit: Sequence[type[Provider]] = ()) -> LoadedPlugins:
-    """Register ``explicit`` classes, then (with ``autoload``) every entry point not blocked."""
+    """Register ``explicit`` classes, then (with ``autoload``) every entry point not blocked.
+
+    The module of an explicit class joins as a plugin too, so its default
+    templates (``channelkit_default_templates``) come with it.
+    """
     manager = plugin_manager()
     registry = ProviderRegistry()
     registry.loading("(given to the host)")
     for cls in explicit:
         registry.add(cls)
+        module = sys.modules.get(cls.__module__)
+        if module is not None and not manager.is_registered(module):
+            manager.register(module, name=cls.__module__)
     statuses: list[PluginStatus] = []
     if settings.autoload:
         for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):

@@ -13,7 +13,6 @@ import contextlib
 import logging
 import random
 from collections.abc import Coroutine
-from collections.abc import Iterable
 from collections.abc import Mapping
 from typing import Any
 from typing import ClassVar
@@ -25,11 +24,9 @@ from channelkit.reference_providers._directory import unknown
 from channelkit.reference_providers._settings import TrafficSettings
 from channelkit.reference_providers._settings import parse
 from channelkit.sdk import Host
-from channelkit.sdk import NotificationField
 from channelkit.sdk import NotificationOutcome
 from channelkit.sdk import Provider
 from channelkit.sdk import Session
-from channelkit.sdk import TabSpec
 from channelkit.sdk import events
 from channelkit.sdk.errors import LimitReached
 from channelkit.sdk.errors import NotFound
@@ -113,26 +110,16 @@ class ReferenceProvider(Provider):
     # --- consent first ---------------------------------------------------------------------------------
 
     async def offer(
-        self,
-        agent_id: str,
-        *,
-        title: str,
-        fields: Iterable[tuple[str, str]],
-        correlation_id: str,
-        accept_label: str = "Accept",
-        reject_label: str = "Reject",
+        self, agent_id: str, template: str, customer: Customer, *, correlation_id: str, **extra: str
     ) -> NotificationOutcome | None:
-        """Show a toast unless the workspace is full; ``None`` means there was no room to offer."""
+        """Show the toast ``template`` about ``customer`` unless the workspace is full (``None``: no room)."""
         room = await self.host.can_create_session(agent_id)
         if not room.allowed:
             return None
         return await self.host.notify_event(
             agent_id,
-            title=title,
-            fields=[NotificationField(header=h, value=v) for h, v in fields],
-            timeout_seconds=self.settings.offer_seconds,
-            accept_label=accept_label,
-            reject_label=reject_label,
+            template=template,
+            parameters={**customer_parameters(customer), **extra},
             cancellation_token=correlation_id,
             correlation_id=correlation_id,
         )
@@ -141,33 +128,33 @@ class ReferenceProvider(Provider):
         self,
         agent_id: str,
         outcome: NotificationOutcome,
+        template: str,
+        customer: Customer,
         *,
-        title: str,
         correlation_id: str,
-        anchor: TabSpec,
         context: Mapping[str, str],
     ) -> Session | None:
-        """Create the accepted contact's session; ``None`` when the workspace filled up meanwhile."""
+        """Create the accepted contact's session from ``template``; ``None`` when the workspace filled up meanwhile."""
         try:
             return await self.host.create_session(
                 agent_id,
-                title=title,
+                template=template,
+                parameters=customer_parameters(customer),
                 correlation_id=correlation_id,
                 provider_session_id=correlation_id,
                 consent_notification_id=outcome.notification_id,
-                anchor_tab=anchor,
                 context=context,
             )
         except LimitReached as exc:
             self.log.info("%s: no room for %s: %s", self.name, correlation_id, exc.message)
             return None
 
-    async def optional_tab(self, session_id: str, tab: TabSpec) -> None:
+    async def optional_tab(self, session_id: str, template: str, **parameters: str) -> None:
         """Open a tab the conversation can do without; at the tab limit it is skipped, not an error."""
         try:
-            await self.host.create_tab(session_id, tab)
+            await self.host.create_tab(session_id, template=template, parameters=parameters)
         except LimitReached as exc:
-            self.log.info("%s: skipped tab %r: %s", self.name, tab.title, exc.message)
+            self.log.info("%s: skipped tab %r: %s", self.name, template, exc.message)
 
     async def log_event(self, agent_id: str, name: str, reason: str, correlation_id: str, **attributes: object) -> None:
         """Write one analytics event, tied to the toast and session by ``correlation_id``."""
@@ -188,6 +175,11 @@ async def unless_gone(work: Coroutine[Any, Any, Any]) -> None:
     """Run a call about a session the agent may have closed meanwhile; a closed session is not an error."""
     with contextlib.suppress(NotFound):
         await work
+
+
+def customer_parameters(customer: Customer) -> dict[str, str]:
+    """What the reference templates read about a customer."""
+    return {"name": customer.name, "phone": customer.phone, "topic": customer.topic, "contact_id": customer.contact_id}
 
 
 def customer_from(attributes: Mapping[str, str]) -> Customer:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from dataclasses import field
-from typing import ClassVar
 
 from channelkit.reference_providers._base import ReferenceProvider
 from channelkit.reference_providers._base import unless_gone
@@ -19,7 +18,6 @@ from channelkit.reference_providers._directory import Customer
 from channelkit.sdk import AuthorRole
 from channelkit.sdk import NotificationOutcome
 from channelkit.sdk import SessionAction
-from channelkit.sdk import TabSpec
 from channelkit.sdk import events
 
 SEND = "send"
@@ -48,10 +46,6 @@ class Conversation:
 class MessagingProvider(ReferenceProvider):
     """Base of SMS and chat; subclasses say how a conversation is offered and opened."""
 
-    toast_title: ClassVar[str]
-    session_title: ClassVar[str]
-    """With ``{name}`` for the customer's name."""
-
     def __init__(self) -> None:
         super().__init__()
         self.conversations: dict[str, Conversation] = {}
@@ -62,11 +56,6 @@ class MessagingProvider(ReferenceProvider):
     def new_conversation(self, agent_id: str, customer: Customer, *, simulated: bool) -> Conversation:
         """Start tracking a contact before it is offered."""
         raise NotImplementedError
-
-    def toast_fields(self, conversation: Conversation) -> list[tuple[str, str]]:
-        """The toast's lines for a new conversation."""
-        first = conversation.waiting[0] if conversation.waiting else ""
-        return [("From", conversation.customer.name), ("Number", conversation.customer.phone), ("Message", first)]
 
     async def extra_tabs(self, conversation: Conversation) -> None:
         """Open the tabs that follow the transcript (a record, a web page)."""
@@ -82,11 +71,13 @@ class MessagingProvider(ReferenceProvider):
 
     async def offer_conversation(self, conversation: Conversation) -> None:
         """Toast first; open the session only when the agent accepts."""
+        first = conversation.waiting[0] if conversation.waiting else ""
         outcome = await self.offer(
             conversation.agent_id,
-            title=self.toast_title,
-            fields=self.toast_fields(conversation),
+            f"{self.name}.incoming",
+            conversation.customer,
             correlation_id=conversation.id,
+            message=first,
         )
         if outcome is None or not outcome.accepted:
             await self.declined(conversation, outcome)
@@ -94,9 +85,9 @@ class MessagingProvider(ReferenceProvider):
         session = await self.open_session(
             conversation.agent_id,
             outcome,
-            title=self.session_title.format(name=conversation.customer.name),
+            f"{self.name}.conversation",
+            conversation.customer,
             correlation_id=conversation.id,
-            anchor=TabSpec.transcript("Conversation"),
             context={"phone": conversation.customer.phone, "channel": self.channel},
         )
         if session is None:  # accepted, but the workspace filled up meanwhile

@@ -32,7 +32,6 @@ class TrafficSettings(BaseModel):
     traffic: bool = False
     seed: int = 1
     per_minute: float = Field(4.0, gt=0.0, le=600.0)
-    offer_seconds: int = Field(20, ge=1, le=500)
     reply_seconds: float = Field(4.0, gt=0.0, le=600.0)
     arrivals: int = Field(0, ge=0, le=1_000_000)
     """Customers per agent before the simulator stops (0: no end), for scenarios that run to completion."""

@@ -21,15 +21,15 @@ from channelkit.reference_providers._directory import Customer
 from channelkit.reference_providers._messaging import Conversation
 from channelkit.reference_providers._messaging import MessagingProvider
 from channelkit.reference_providers._settings import ChatSettings
+from channelkit.reference_providers._templates import chat as chat_templates
 from channelkit.sdk import NotificationOutcome
 from channelkit.sdk import ProviderRegistry
 from channelkit.sdk import SessionAction
-from channelkit.sdk import TabSpec
 from channelkit.sdk import hookimpl
+from channelkit.sdk.templates import TemplateSet
 
 END = "end"
 TYPING_SECONDS = 0.8
-SHOP = "https://shop.example.com/help"
 
 
 class Chat(MessagingProvider):
@@ -42,8 +42,6 @@ class Chat(MessagingProvider):
     inbound_kind = "chat"
     settings_model = ChatSettings
     settings: ChatSettings
-    toast_title = "Chat request"
-    session_title = "Chat with {name}"
 
     async def arrive(self, agent_id: str, customer: Customer, *, simulated: bool, text: str = "") -> None:
         """A visitor writes: into their running chat with this agent, else a new chat is offered."""
@@ -78,7 +76,7 @@ class Chat(MessagingProvider):
     async def extra_tabs(self, conversation: Conversation) -> None:
         """The page the visitor is on."""
         topic = conversation.customer.topic.lower().replace(" ", "-") or "home"
-        await self.optional_tab(conversation.session_id, TabSpec.url("Visitor's page", f"{SHOP}/{topic}"))
+        await self.optional_tab(conversation.session_id, "chat.visitor_page", page=topic)
 
     async def declined(self, conversation: Conversation, outcome: NotificationOutcome | None) -> None:
         """Not taken: the visitor sees the offline form, and it is logged."""
@@ -134,3 +132,9 @@ def channelkit_register_providers(registry: ProviderRegistry) -> None:
 def _running(conversation: Conversation) -> bool:
     """Whether the chat still runs (read afresh after an await, when it may have ended)."""
     return not conversation.ended
+
+
+@hookimpl
+def channelkit_default_templates() -> TemplateSet:
+    """The chat conversation session and tabs and its toast (override any by name in the host configuration)."""
+    return chat_templates()

@@ -20,11 +20,12 @@ from channelkit.reference_providers._base import unless_gone
 from channelkit.reference_providers._directory import Customer
 from channelkit.reference_providers._messaging import Conversation
 from channelkit.reference_providers._messaging import MessagingProvider
+from channelkit.reference_providers._templates import sms as sms_templates
 from channelkit.sdk import NotificationOutcome
 from channelkit.sdk import ProviderRegistry
-from channelkit.sdk import TabSpec
 from channelkit.sdk import events
 from channelkit.sdk import hookimpl
+from channelkit.sdk.templates import TemplateSet
 
 RECEIPT_SECONDS = 0.3
 
@@ -37,8 +38,6 @@ class Sms(MessagingProvider):
     label = "SMS"
     channel_order = 20
     inbound_kind = "sms"
-    toast_title = "New SMS"
-    session_title = "SMS with {name}"
 
     def __init__(self) -> None:
         super().__init__()
@@ -60,8 +59,9 @@ class Sms(MessagingProvider):
     async def extra_tabs(self, conversation: Conversation) -> None:
         """The customer's CRM record, when the directory knows the number."""
         if conversation.customer.contact_id:
-            record = TabSpec.crm_record("Customer", "contact", conversation.customer.contact_id)
-            await self.optional_tab(conversation.session_id, record)
+            await self.optional_tab(
+                conversation.session_id, "sms.customer", contact_id=conversation.customer.contact_id
+            )
 
     async def declined(self, conversation: Conversation, outcome: NotificationOutcome | None) -> None:
         """Not taken: the customer gets an automatic reply and the thread is logged."""
@@ -97,3 +97,9 @@ class Sms(MessagingProvider):
 def channelkit_register_providers(registry: ProviderRegistry) -> None:
     """Register the SMS provider."""
     registry.add(Sms)
+
+
+@hookimpl
+def channelkit_default_templates() -> TemplateSet:
+    """The sms conversation session and tabs and its toast (override any by name in the host configuration)."""
+    return sms_templates()

@@ -27,12 +27,13 @@ from channelkit.reference_providers._directory import Customer
 from channelkit.reference_providers._directory import lookup
 from channelkit.reference_providers._directory import unknown
 from channelkit.reference_providers._settings import TelephonySettings
+from channelkit.reference_providers._templates import telephony as telephony_templates
 from channelkit.sdk import NotificationOutcome
 from channelkit.sdk import NotificationReason
 from channelkit.sdk import ProviderRegistry
-from channelkit.sdk import TabSpec
 from channelkit.sdk import events
 from channelkit.sdk import hookimpl
+from channelkit.sdk.templates import TemplateSet
 
 _NOT_ANSWERED = {
     NotificationReason.DECLINED_BY_AGENT: "Rejected",
@@ -66,15 +67,7 @@ class Telephony(ReferenceProvider):
     async def arrive(self, agent_id: str, customer: Customer, *, simulated: bool, text: str = "") -> None:
         """A customer calls: ring, and connect if the agent answers."""
         call = Call(f"call-{uuid.uuid4().hex[:12]}", agent_id, customer, inbound=True, state=CallState.RINGING)
-        fields = [("Caller", customer.name), ("Number", customer.phone), ("Topic", customer.topic)]
-        outcome = await self.offer(
-            agent_id,
-            title="Incoming call",
-            fields=fields,
-            correlation_id=call.id,
-            accept_label="Answer",
-            reject_label="Decline",
-        )
+        outcome = await self.offer(agent_id, "telephony.incoming", customer, correlation_id=call.id)
         if outcome is None or not outcome.accepted:
             await self._unanswered(call, outcome)
             return
@@ -96,14 +89,7 @@ class Telephony(ReferenceProvider):
         self.spawn(self._dial(call))
 
     async def _dial(self, call: Call) -> None:
-        outcome = await self.offer(
-            call.agent_id,
-            title="Outbound call",
-            fields=[("Call", call.customer.name), ("Number", call.customer.phone)],
-            correlation_id=call.id,
-            accept_label="Call",
-            reject_label="Cancel",
-        )
+        outcome = await self.offer(call.agent_id, "telephony.outbound", call.customer, correlation_id=call.id)
         if outcome is None or not outcome.accepted:
             await self._unanswered(call, outcome)
             return
@@ -121,9 +107,9 @@ class Telephony(ReferenceProvider):
         session = await self.open_session(
             call.agent_id,
             outcome,
-            title=f"Call with {customer.name}",
+            "telephony.call",
+            customer,
             correlation_id=call.id,
-            anchor=TabSpec.transcript("Call"),
             context={"phone": customer.phone, "direction": "inbound" if call.inbound else "outbound"},
         )
         if session is None:
@@ -133,7 +119,7 @@ class Telephony(ReferenceProvider):
         call.session_id, call.transcript_tab = session.id, session.tabs[0].id
         self.calls[session.id] = call
         if customer.contact_id:
-            await self.optional_tab(session.id, TabSpec.crm_record("Customer", "contact", customer.contact_id))
+            await self.optional_tab(session.id, "telephony.customer", contact_id=customer.contact_id)
         direction = "Incoming call from" if call.inbound else "Calling"
         await self._note(call, f"{direction} {customer.name} ({customer.phone})")
         await self._note(call, "Connected" if call.state is CallState.CONNECTED else "Dialling…")
@@ -203,3 +189,9 @@ class Telephony(ReferenceProvider):
 def channelkit_register_providers(registry: ProviderRegistry) -> None:
     """Register the telephony provider."""
     registry.add(Telephony)
+
+
+@hookimpl
+def channelkit_default_templates() -> TemplateSet:
+    """The call session, its transcript and record tabs, and the call toasts (override any by name)."""
+    return telephony_templates()

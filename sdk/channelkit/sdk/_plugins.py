@@ -32,7 +32,8 @@ def register_plugin(manager: pluggy.PluginManager, registry: ProviderRegistry, n
             with a wrong signature, registers nothing usable, or its hook raised.
     """
     try:
-        manager.register(plugin, name=name)
+        if not manager.is_registered(plugin):  # a module the host already took in for an explicit class
+            manager.register(plugin, name=name)
         manager.check_pending()
     except (pluggy.PluginValidationError, ValueError) as exc:
         manager.unregister(name=name)

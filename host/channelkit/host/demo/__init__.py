@@ -22,6 +22,10 @@ from pathlib import Path
 import grpc
 
 from channelkit.host._admin_client import AdminClient
+from channelkit.host.analytics._report import ReportError
+from channelkit.host.analytics._report import build_report
+from channelkit.host.analytics._report import read_events
+from channelkit.host.analytics._report import render_table
 from channelkit.host.demo import _summary as summary
 from channelkit.host.demo._agent import AgentStats
 from channelkit.host.demo._agent import AutoAgent
@@ -109,6 +113,7 @@ async def _demo(options: argparse.Namespace, directory: Path) -> int:
     lines = summary.provider_lines(status, process_errors)
     mode = "remote" if options.remote else "in-process"
     _say(summary.render(lines, agent, f"\nchannelkit demo summary ({mode}, seed {options.seed})"))
+    _say(_analytics(state, kept=options.state_dir is not None))
     failed_exits = {name: code for name, code in codes.items() if code != 0}
     if failed_exits:
         _say(f"provider processes exited with errors: {failed_exits}")
@@ -152,6 +157,21 @@ async def _run_until_stopped(
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.remove_signal_handler(signum)
     return agent.stats if agent is not None else None
+
+
+def _analytics(state: DemoState, *, kept: bool) -> str:
+    """The run's channel analytics report, and how to get it again."""
+    path = state.analytics_file
+    try:
+        report = render_table(build_report(read_events([path]), [str(path)]))
+    except ReportError as exc:
+        return f"\nno analytics report: {exc}"
+    again = (
+        f"again: channelkit analytics report {path}"
+        if kept
+        else "keep the file with --state-dir DIR, then: channelkit analytics report DIR/analytics.jsonl"
+    )
+    return f"\n{report}\n({again})"
 
 
 def _banner(options: argparse.Namespace, state: DemoState, address: str) -> str:

@@ -29,12 +29,33 @@ TRAFFIC = {
 }
 
 
+INCOMING_CALL: dict[str, Any] = {
+    "name": "telephony.incoming",
+    "title": "Call for Avery's desk",
+    "icon": "phone",
+    "fields": [
+        {"header": "Caller", "value": "{name}"},
+        {"header": "Number", "value": "{phone}"},
+        {"header": "About", "value": "{topic}"},
+    ],
+    "timeout_seconds": 15,
+    "accept_label": "Pick up",
+    "reject_label": "Decline",
+}
+"""The demo's own version of the telephony provider's incoming-call toast: the configuration wins."""
+
+
 @dataclass(frozen=True)
 class DemoState:
     """Where the run's tokens live."""
 
     directory: Path
     tokens: dict[str, str]
+
+    @property
+    def analytics_file(self) -> Path:
+        """The run's channel analytics (JSON Lines); ``channelkit analytics report`` reads it."""
+        return self.directory / "analytics.jsonl"
 
     def token_file(self, who: str) -> Path:
         """The file holding ``who``'s token."""
@@ -61,7 +82,7 @@ def demo_config(state: DemoState, *, remote: bool, seed: int, address: str) -> H
         entry: dict[str, Any] = {
             "name": name,
             "channel": "telephony" if name == "telephony" else name,
-            "parameters": {"traffic": "on", "seed": str(seed), "offer_seconds": "15", **TRAFFIC[name]},
+            "parameters": {"traffic": "on", "seed": str(seed), **TRAFFIC[name]},
         }
         if name == "telephony":
             entry["click_to_act"] = True
@@ -77,6 +98,8 @@ def demo_config(state: DemoState, *, remote: bool, seed: int, address: str) -> H
         "providers": providers,
         "limits": {"attention_cooldown_seconds": 2.0},
         "plugins": {"autoload": True, "blocked": other_plugins()},
+        "templates": {"notifications": [INCOMING_CALL]},
+        "analytics": {"sinks": [{"kind": "jsonl", "path": str(state.analytics_file)}]},
     }
     return parse_config(data, "channelkit demo")
 

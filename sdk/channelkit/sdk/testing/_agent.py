@@ -37,6 +37,10 @@ class Toast:
     title: str
     fields: tuple[tuple[str, str], ...]
     correlation_id: str
+    accept_label: str = "Accept"
+    reject_label: str = "Reject"
+    show_reject: bool = True
+    template: str = ""
 
 
 @dataclass(frozen=True)
@@ -85,7 +89,17 @@ class AgentSimulator:
             sessions=tuple(convert.session(s) for s in ws.sessions if not s.home),
             focused_session_id=ws.focused_session_id,
             toasts=tuple(
-                Toast(n.id, n.provider, n.title, tuple((f.header, f.value) for f in n.fields), n.correlation_id)
+                Toast(
+                    n.id,
+                    n.provider,
+                    n.title,
+                    tuple((f.header, f.value) for f in n.fields),
+                    n.correlation_id,
+                    n.accept_label,
+                    n.reject_label,
+                    n.show_reject,
+                    n.template,
+                )
                 for n in ws.notifications
             ),
             presence=ws.presence,
