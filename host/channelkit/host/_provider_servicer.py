@@ -40,23 +40,27 @@ def _tab_spec(spec: pb.TabSpec) -> TabSpec:
     )
 
 
-def _template(name: str, parameters: pb.TemplateParameters | None) -> TemplateCall | None:
-    """The template request of a call; None when it names no template."""
-    if not name:
-        if parameters is not None:
-            raise check.invalid("template_parameters", "is only used together with template")
+TemplateRequest = (
+    pb.CreateSessionRequest
+    | pb.CreateTabRequest
+    | pb.NotifyEventRequest
+    | pb.SetSessionTitleRequest
+    | pb.SetTabTitleRequest
+)
+
+
+def _template(request: TemplateRequest, name: str) -> TemplateCall | None:
+    """The template request of a call; None when it names no template and gives no parameters.
+
+    Title changes name no template (it is the session's or tab's own), so they pass ``name`` "".
+    """
+    given = request.HasField("template_parameters")
+    if not name and not given:
         return None
-    if parameters is None:
-        return TemplateCall(name)
+    if not name and not isinstance(request, pb.SetSessionTitleRequest | pb.SetTabTitleRequest):
+        raise check.invalid("template_parameters", "is only used together with template")
+    parameters = request.template_parameters
     return TemplateCall(name, dict(parameters.values), {k: dict(v.values) for k, v in parameters.tabs.items()})
-
-
-def _parameters(message: pb.SetSessionTitleRequest | pb.SetTabTitleRequest) -> TemplateCall | None:
-    """The new parameters of a title change (the template's name comes from the session or tab)."""
-    if not message.HasField("template_parameters"):
-        return None
-    parameters = message.template_parameters
-    return TemplateCall("", dict(parameters.values), {k: dict(v.values) for k, v in parameters.tabs.items()})
 
 
 def _action(message: wpb.SessionAction) -> SessionAction:
@@ -155,8 +159,7 @@ class ProviderServicer:
     ) -> pb.CreateSessionResponse:
         """Create a session owned by the caller."""
         anchor = _tab_spec(request.anchor_tab) if request.HasField("anchor_tab") else None
-        parameters = request.template_parameters if request.HasField("template_parameters") else None
-        template = _template(request.template, parameters)
+        template = _template(request, request.template)
         session = self.rt.apply(
             lambda: self.core.create_session(
                 identity.name,
@@ -199,7 +202,7 @@ class ProviderServicer:
         self, identity: Identity, request: pb.SetSessionTitleRequest, _: Ctx
     ) -> pb.SetSessionTitleResponse:
         """Retitle an own session."""
-        parameters = _parameters(request)
+        parameters = _template(request, "")
         session = self.rt.apply(
             lambda: self.core.set_session_title(identity.name, request.session_id, request.title, parameters=parameters)
         )
@@ -250,8 +253,7 @@ class ProviderServicer:
     async def create_tab(self, identity: Identity, request: pb.CreateTabRequest, _: Ctx) -> pb.CreateTabResponse:
         """Open a tab in an own session."""
         spec = _tab_spec(request.tab) if request.HasField("tab") else None
-        parameters = request.template_parameters if request.HasField("template_parameters") else None
-        template = _template(request.template, parameters)
+        template = _template(request, request.template)
         tab = self.rt.apply(
             lambda: self.core.create_tab(
                 identity.name, request.session_id, spec, focus=request.focus, template=template
@@ -286,7 +288,7 @@ class ProviderServicer:
 
     async def set_tab_title(self, identity: Identity, request: pb.SetTabTitleRequest, _: Ctx) -> pb.SetTabTitleResponse:
         """Retitle an own tab."""
-        parameters = _parameters(request)
+        parameters = _template(request, "")
         tab = self.rt.apply(
             lambda: self.core.set_tab_title(identity.name, request.tab_id, request.title, parameters=parameters)
         )
@@ -337,9 +339,7 @@ class ProviderServicer:
             hide_reject=request.hide_reject,
             cancellation_token=request.cancellation_token,
             correlation_id=request.correlation_id,
-            template=_template(
-                request.template, request.template_parameters if request.HasField("template_parameters") else None
-            ),
+            template=_template(request, request.template),
         )
         toast = self.rt.apply(lambda: self.core.notify(identity.name, request.agent_id, spec))
         resolved = await asyncio.shield(self.rt.outcome_of(toast))

@@ -251,6 +251,14 @@ class TemplateParameters(Model):
     tabs: dict[str, dict[str, str]] = Field(default_factory=dict)
 
 
+def _title_or_template(title: str, template: str, parameters: TemplateParameters | None) -> None:
+    """A request is literal (a title) or templated (a template, perhaps with parameters), never both."""
+    if bool(template) == bool(title):
+        raise ValueError("give either a title or a template")
+    if parameters is not None and not template:
+        raise ValueError("parameters are only used with a template")
+
+
 class SessionRequest(Model):
     """Everything ``Host.create_session`` sends."""
 
@@ -266,12 +274,9 @@ class SessionRequest(Model):
 
     @model_validator(mode="after")
     def _title_or_template(self) -> SessionRequest:
-        if bool(self.template) == bool(self.title):
-            raise ValueError("give either a title or a template")
+        _title_or_template(self.title, self.template, self.parameters)
         if self.template and self.anchor_tab is not None:
             raise ValueError("anchor_tab comes from the template; do not give both")
-        if self.parameters is not None and not self.template:
-            raise ValueError("parameters are only used with a template")
         return self
 
 
@@ -299,8 +304,5 @@ class ToastRequest(Model):
 
     @model_validator(mode="after")
     def _title_or_template(self) -> ToastRequest:
-        if bool(self.template) == bool(self.title):
-            raise ValueError("give either a title or a template")
-        if self.parameters is not None and not self.template:
-            raise ValueError("parameters are only used with a template")
+        _title_or_template(self.title, self.template, self.parameters)
         return self

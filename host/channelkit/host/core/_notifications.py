@@ -24,6 +24,7 @@ from channelkit.host.core._model import Workspace
 from channelkit.host.core._templates import Scope
 from channelkit.host.core._templates import TemplateCall
 from channelkit.host.core._templates import fit
+from channelkit.host.core._templates import resolved_title
 from channelkit.sdk import NotificationAction
 from channelkit.sdk import NotificationReason
 from channelkit.sdk.errors import ErrorReason
@@ -149,11 +150,9 @@ class NotificationOps(CoreBase):
         call = spec.template.checked("template_parameters")
         template = self.templates.notification(call.name)
         scope = Scope(template.name, call.values)
-        title = fit(self.templates.render(template.title, scope)[0].strip(), MAX_NOTIFICATION_TITLE)
-        if not title:
-            raise check.invalid(
-                "template_parameters", f"notification template '{template.name}' resolves to an empty title"
-            )
+        title = resolved_title(
+            self.templates, template.title, scope, kind="notification", max_len=MAX_NOTIFICATION_TITLE
+        )
         fields = []
         for line in template.fields:
             value = self.templates.render(line.value, scope)[0].strip()

@@ -18,7 +18,7 @@ from channelkit.host.core._tabs import checked_tab_spec
 from channelkit.host.core._tabs import templated_tab
 from channelkit.host.core._templates import Scope
 from channelkit.host.core._templates import TemplateCall
-from channelkit.host.core._templates import fit
+from channelkit.host.core._templates import resolved_title
 from channelkit.sdk import NotificationAction
 from channelkit.sdk import PanelMode
 from channelkit.sdk.errors import ConsentRequired
@@ -174,14 +174,7 @@ class SessionOps(CoreBase):
         self, template: SessionTemplate, call: TemplateCall, context: Mapping[str, str], anchor: Mapping[str, str]
     ) -> str:
         scope = Scope(template.name, call.values, {}, context, anchor)
-        title, missing = self.templates.render(template.title, scope)
-        title = fit(title.strip(), check.MAX_TITLE)
-        if not title:
-            unfilled = f" (placeholders nothing filled: {', '.join(sorted(set(missing)))})" if missing else ""
-            raise check.invalid(
-                "template_parameters", f"session template '{template.name}' resolves to an empty title{unfilled}"
-            )
-        return title
+        return resolved_title(self.templates, template.title, scope, kind="session", max_len=check.MAX_TITLE)
 
     def _consent(self, ws: Workspace, provider: str, notification_id: str) -> Notification | None:
         if not notification_id:
@@ -418,12 +411,9 @@ class SessionOps(CoreBase):
         if "title" in scoped:
             return merged, scoped["title"]
         scope = Scope(name, merged.values, scoped, session.context, anchor)
-        title, missing = self.templates.render(self.templates.tab(name).title, scope)
-        title = fit(title.strip(), check.MAX_TITLE)
-        if not title:
-            unfilled = f" (placeholders nothing filled: {', '.join(sorted(set(missing)))})" if missing else ""
-            raise check.invalid("template_parameters", f"tab template '{name}' resolves to an empty title{unfilled}")
-        return merged, title
+        return merged, resolved_title(
+            self.templates, self.templates.tab(name).title, scope, kind="tab", max_len=check.MAX_TITLE
+        )
 
     def close_tab(self, provider: str, tab_id: str) -> None:
         """Close an own tab other than the anchor."""

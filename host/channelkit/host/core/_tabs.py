@@ -18,6 +18,7 @@ from channelkit.host.core._templates import Scope
 from channelkit.host.core._templates import TemplateCall
 from channelkit.host.core._templates import TemplateCatalog
 from channelkit.host.core._templates import fit
+from channelkit.host.core._templates import unfilled
 from channelkit.sdk import PageType
 from channelkit.sdk.errors import InvalidArgument
 
@@ -99,13 +100,13 @@ def templated_tab(
     template = catalog.tab(name)
     scoped = call.tabs.get(name, {})
     scope = Scope(name, call.values, scoped, context, anchor)
-    unfilled: list[str] = []
+    missing_names: list[str] = []
 
     def resolved(key: str, text: str, *, url: bool = False) -> str:
         if key in scoped:
             return scoped[key]
         value, missing = catalog.render(text, scope, url_encode=url)
-        unfilled.extend(missing)
+        missing_names.extend(missing)
         return value
 
     title = fit(resolved("title", template.title).strip(), check.MAX_TITLE)
@@ -121,7 +122,7 @@ def templated_tab(
     try:
         checked = checked_tab_spec(spec, "tab", record_url)
     except InvalidArgument as exc:
-        raise _unusable(name, exc, unfilled) from None
+        raise _unusable(name, exc, missing_names) from None
     remembered = {**scoped, **values, "title": checked.title}
     return CheckedTab(
         checked.title,
@@ -135,9 +136,8 @@ def templated_tab(
     )
 
 
-def _unusable(template: str, error: InvalidArgument, unfilled: list[str]) -> InvalidArgument:
-    hint = f" (placeholders nothing filled: {', '.join(sorted(set(unfilled)))})" if unfilled else ""
+def _unusable(template: str, error: InvalidArgument, missing: list[str]) -> InvalidArgument:
     problem = error.message.removeprefix("invalid ")
     return check.invalid(
-        "template_parameters", f"tab template '{template}' resolves to an unusable tab: {problem}{hint}"
+        "template_parameters", f"tab template '{template}' resolves to an unusable tab: {problem}{unfilled(missing)}"
     )

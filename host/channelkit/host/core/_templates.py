@@ -137,6 +137,23 @@ class TemplateCatalog:
             log.warning("template %s: nothing fills {%s}; it resolves to empty text (reported once)", template, name)
 
 
+def resolved_title(catalog: TemplateCatalog, text: str, scope: Scope, *, kind: str, max_len: int) -> str:
+    """A template title filled from ``scope``; INVALID_FIELD naming what nothing filled when it comes out empty."""
+    title, missing = catalog.render(text, scope)
+    title = fit(title.strip(), max_len)
+    if not title:
+        raise check.invalid(
+            "template_parameters", f"{kind} template '{scope.template}' resolves to an empty title{unfilled(missing)}"
+        )
+    return title
+
+
+def unfilled(missing: Iterable[str]) -> str:
+    """`` (placeholders nothing filled: a, b)`` for an error message, or "" when all were filled."""
+    names = sorted(set(missing))
+    return f" (placeholders nothing filled: {', '.join(names)})" if names else ""
+
+
 def _named(templates: Mapping[str, T], name: str, kind: str) -> T:
     check.identifier("template", name)
     found = templates.get(name)
