@@ -10,6 +10,7 @@ from channelkit.host.core import Core
 from channelkit.host.core import TemplateCall
 from channelkit.host.core import TemplateCatalog
 from channelkit.host.core import ToastSpec
+from channelkit.host.core._templates import Scope
 from channelkit.sdk import PageType
 from channelkit.sdk import PanelMode
 from channelkit.sdk.errors import ErrorReason
@@ -237,3 +238,35 @@ def test_the_panel_mode_applies_when_the_session_first_gains_focus() -> None:
         template=_call("call", {"customer_id": "2"}),
     )
     assert focused.title == "Call with  (2)" and core.workspace("agent-1").panel_mode is PanelMode.MINIMIZED
+
+
+RULES = [
+    # (text, scope, expected, unfilled) — one row per rule of docs/templates.md
+    ("Call {name}", {"values": {"name": "Ada"}}, "Call Ada", []),
+    ("{name}", {"scoped": {"name": "tab"}, "values": {"name": "call"}, "context": {"name": "ctx"}}, "tab", []),
+    ("{name}", {"values": {"name": "call"}, "context": {"name": "ctx"}}, "call", []),
+    ("{name}", {"context": {"name": "ctx"}}, "ctx", []),
+    ("{session.name}", {"values": {"name": "call"}, "context": {"name": "ctx"}}, "ctx", []),
+    ("{session.name}", {"values": {"name": "call"}}, "", ["session.name"]),
+    ("{anchor.entity_id}", {"anchor": {"entity_id": "c-1"}, "values": {"entity_id": "x"}}, "c-1", []),
+    ("{anchor.title}", {"values": {"anchor.title": "x"}}, "", ["anchor.title"]),
+    ("{{name}} is {name}", {"values": {"name": "Ada"}}, "{name} is Ada", []),
+    ("}}{{", {}, "}{", []),
+    ("a {gone} b", {}, "a  b", ["gone"]),
+    ("{x}", {"values": {"x": "{y}"}, "context": {"y": "no"}}, "{y}", []),
+    ("{a.b}", {"values": {"a.b": "dotted key"}}, "dotted key", []),
+]
+
+
+@pytest.mark.parametrize(("text", "scope", "expected", "missing"), RULES, ids=[r[0] for r in RULES])
+def test_the_resolution_rules_case_by_case(
+    text: str, scope: dict[str, dict[str, str]], expected: str, missing: list[str]
+) -> None:
+    rendered, unfilled = TemplateCatalog().render(text, Scope("t", **scope))
+    assert (rendered, unfilled) == (expected, missing)
+
+
+@pytest.mark.parametrize("text", ["{", "}", "a {b", "{b c}", "{" + "x" * 129 + "}", "{}"])
+def test_a_stray_brace_or_bad_name_is_a_syntax_error_when_loaded(text: str) -> None:
+    with pytest.raises(ValueError, match="unmatched"):
+        SessionTemplate(name="bad", title=text)
