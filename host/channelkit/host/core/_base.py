@@ -13,6 +13,7 @@ from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
 from channelkit.host.core import _events as ev
@@ -141,30 +142,35 @@ class CoreBase:
         session: Session | None = None,
         toast: Notification | None = None,
         attributes: Mapping[str, str] | None = None,
-    ) -> None:
-        """Record a system analytics event about ``provider``'s toast or session (if it has analytics on).
+        kind: Literal["system", "custom"] = "system",
+        occurred_at: datetime | None = None,
+        correlation_id: str = "",
+    ) -> AnalyticsRecord | None:
+        """Record an analytics event about ``provider``'s toast or session; None if it has analytics off.
 
-        The correlation id is the toast's for toast events and the session's otherwise.
+        Without ``correlation_id`` the event takes the toast's, else the session's.
         """
         if provider is None or not self._providers[provider].enable_analytics:
-            return
-        self._outbox.append(
-            AnalyticsRecord(
-                id=self._new_id("a"),
-                kind="system",
-                name=name,
-                reason=reason,
-                occurred_at=self.clock.now(),
-                provider=provider,
-                channel=self._providers[provider].channel,
-                agent_id=agent_id,
-                session_id=session.id if session else "",
-                provider_session_id=session.provider_session_id if session else "",
-                correlation_id=toast.correlation_id if toast else (session.correlation_id if session else ""),
-                notification_id=toast.id if toast else "",
-                attributes=tuple(sorted((attributes or {}).items())),
-            )
+            return None
+        info = self._providers[provider]
+        record = AnalyticsRecord(
+            id=self._new_id("a"),
+            kind=kind,
+            name=name,
+            reason=reason,
+            occurred_at=occurred_at or self.clock.now(),
+            provider=provider,
+            channel=info.channel,
+            agent_id=agent_id,
+            session_id=session.id if session else "",
+            provider_session_id=session.provider_session_id if session else "",
+            correlation_id=correlation_id
+            or (toast.correlation_id if toast else (session.correlation_id if session else "")),
+            notification_id=toast.id if toast else "",
+            attributes=tuple(sorted((attributes or {}).items())),
         )
+        self._outbox.append(record)
+        return record
 
     def _set_panel_mode(self, ws: Workspace, mode: PanelMode) -> None:
         """Change the panel mode and tell every serving provider and the agent."""

@@ -108,6 +108,12 @@ class Session:
         """True for the workspace's Home session."""
         return self.owner is None
 
+    @property
+    def anchor_parameters(self) -> dict[str, str]:
+        """What ``{anchor.key}`` reads: the anchor tab's parameters (empty before the session has a tab)."""
+        anchor = next(iter(self.tabs.values()), None)
+        return anchor.parameters if anchor else {}
+
 
 @dataclass(slots=True)
 class Notification:

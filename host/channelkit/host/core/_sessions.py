@@ -222,7 +222,7 @@ class SessionOps(CoreBase):
             if session.call is None:
                 raise check.invalid("template_parameters", "the session was not created from a template; give a title")
             merged = TemplateCall(session.call.name, {**session.call.values, **fresh.values})
-            anchor = next(iter(session.tabs.values())).parameters if session.tabs else {}
+            anchor = session.anchor_parameters
             session.title = self._session_title(self.templates.session(merged.name), merged, session.context, anchor)
             session.call = merged
         self._session_changed(ws, session)
@@ -308,7 +308,7 @@ class SessionOps(CoreBase):
             call = template.checked("template_parameters")
             self.templates.tab(call.name)
             ws, session = self._own_session(provider, session_id)
-            anchor = next(iter(session.tabs.values())).parameters if session.tabs else {}
+            anchor = session.anchor_parameters
             checked = templated_tab(
                 self.templates,
                 call.name,
@@ -407,7 +407,7 @@ class SessionOps(CoreBase):
         name = old.name
         scoped = {**old.tabs.get(name, {}), **fresh.tabs.get(name, {})}
         merged = TemplateCall(name, {**old.values, **fresh.values}, {name: scoped} if scoped else {})
-        anchor = {} if tab.anchor else next(iter(session.tabs.values())).parameters
+        anchor = {} if tab.anchor else session.anchor_parameters
         if "title" in scoped:
             return merged, scoped["title"]
         scope = Scope(name, merged.values, scoped, session.context, anchor)

@@ -139,22 +139,14 @@ class SettingsOps(CoreBase):
         )
         self._served_workspace(provider, agent_id)
         session = self._own_session(provider, session_id)[1] if session_id else None
-        info = self._providers[provider]
-        if not info.enable_analytics:
-            return None
-        record = AnalyticsRecord(
-            id=self._new_id("a"),
-            kind="custom",
-            name=name,
+        return self._record(
+            provider,
+            agent_id,
+            name,
             reason=reason,
-            occurred_at=occurred_at or self.clock.now(),
-            provider=provider,
-            channel=info.channel,
-            agent_id=agent_id,
-            session_id=session_id,
-            provider_session_id=session.provider_session_id if session else "",
-            correlation_id=correlation_id or (session.correlation_id if session else ""),
-            attributes=tuple(sorted(attrs.items())),
+            session=session,
+            attributes=attrs,
+            kind="custom",
+            occurred_at=occurred_at,
+            correlation_id=correlation_id,
         )
-        self._outbox.append(record)
-        return record
