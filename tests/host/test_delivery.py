@@ -252,3 +252,47 @@ async def test_shutdown_turns_health_not_serving_and_ends_streams_unavailable() 
     ended = await reader.ended()
     assert ended is not None and ended.code() == grpc.StatusCode.UNAVAILABLE
     await host.channel.close()
+
+
+async def test_a_workspace_watch_resumes_with_exactly_the_missed_deltas(host: RunningHost) -> None:
+    agent = host.agent("agent-1")
+    first = agent.WatchWorkspace(apb.WatchWorkspaceRequest())
+    (snapshot,) = await iterate(first, 1)
+    await _make_events(host, 2)
+    seen = await iterate(first, 2)
+    first.cancel()
+    await _make_events(host, 3)  # missed while disconnected
+    resumed = agent.WatchWorkspace(apb.WatchWorkspaceRequest(after_seq=seen[-1].seq, epoch=snapshot.epoch))
+    missed = await iterate(resumed, 3)
+    resumed.cancel()
+    assert snapshot.epoch and {e.epoch for e in seen + missed} == {snapshot.epoch}
+    assert [e.seq for e in seen + missed] == [snapshot.seq + n for n in range(1, 6)]
+    assert all(e.HasField("settings_changed") for e in missed)
+    assert [e.settings_changed.presence for e in missed] == ["Busy", "Available", "Busy"]
+
+
+async def test_a_workspace_resume_that_cannot_be_served_starts_with_a_snapshot() -> None:
+    config, secrets = make_config(limits={"workspace_retention": 10})
+    host = await start_host(config, secrets)
+    try:
+        agent = host.agent("agent-1")
+        epoch = (await agent.GetWorkspace(apb.GetWorkspaceRequest())).epoch
+        await _make_events(host, 12)
+        cases = {
+            "expired cursor": apb.WatchWorkspaceRequest(after_seq=1, epoch=epoch),
+            "another epoch": apb.WatchWorkspaceRequest(after_seq=12, epoch="older-run"),
+            "cursor ahead": apb.WatchWorkspaceRequest(after_seq=99, epoch=epoch),
+        }
+        for name, request in cases.items():
+            watch = agent.WatchWorkspace(request)
+            (first,) = await iterate(watch, 1)
+            watch.cancel()
+            assert first.HasField("snapshot"), name
+            assert (first.seq, first.epoch, first.snapshot.presence) == (12, epoch, "Available"), name
+        at_head = agent.WatchWorkspace(apb.WatchWorkspaceRequest(after_seq=12, epoch=epoch))
+        await _make_events(host, 1)
+        (next_event,) = await iterate(at_head, 1)
+        at_head.cancel()
+        assert (next_event.seq, next_event.HasField("settings_changed")) == (13, True)
+    finally:
+        await stop_host(host)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import grpc
@@ -29,27 +30,42 @@ class AgentServicer:
     def _workspace(self, agent_id: str) -> pb.Workspace:
         return convert.workspace(self.core.workspace(agent_id), self.rt.presences)
 
-    async def watch_workspace(self, identity: Identity, _request: pb.WatchWorkspaceRequest, context: Context) -> None:
-        """A snapshot, then every delta; subscribing and snapshotting happen in one step."""
-        feed = self.rt.feeds[identity.name]
+    async def watch_workspace(self, identity: Identity, request: pb.WatchWorkspaceRequest, context: Context) -> None:
+        """Write :meth:`events` to the stream, ending a watcher whose writes stall."""
+        async for event in self.events(identity.name, request):
+            await write_within(context, event, self._write_timeout, _WATCH_AGAIN)
+
+    async def events(self, agent_id: str, request: pb.WatchWorkspaceRequest) -> AsyncIterator[pb.WorkspaceEvent]:
+        """The missed deltas (a resume) or a snapshot, then every new delta; for gRPC and the web console alike.
+
+        Subscribing and reading the replay or snapshot happen in one step with
+        no await between them, so no delta falls in a gap or arrives twice.
+        """
+        feed = self.rt.feeds[agent_id]
         watcher = feed.subscribe()
         try:
-            snapshot = pb.WorkspaceEvent(
-                seq=feed.seq,
-                occurred_at=convert.timestamp(self.rt.clock.now()),
-                snapshot=self._workspace(identity.name),
-            )
-            await write_within(context, snapshot, self._write_timeout, _WATCH_AGAIN)
+            after_seq = request.after_seq if request.HasField("after_seq") else None
+            missed = feed.missed(after_seq, request.epoch)
+            if missed is None:
+                missed = [self._snapshot(agent_id, feed.seq, feed.epoch)]
+            for event in missed:
+                yield event
             while True:
-                await write_within(context, await watcher.next(), self._write_timeout, _WATCH_AGAIN)
+                yield await watcher.next()
         finally:
             feed.watchers.discard(watcher)
+
+    def _snapshot(self, agent_id: str, seq: int, epoch: str) -> pb.WorkspaceEvent:
+        return pb.WorkspaceEvent(
+            seq=seq, epoch=epoch, occurred_at=convert.timestamp(self.rt.clock.now()), snapshot=self._workspace(agent_id)
+        )
 
     async def get_workspace(
         self, identity: Identity, _request: pb.GetWorkspaceRequest, _: Ctx
     ) -> pb.GetWorkspaceResponse:
         """The whole workspace."""
-        return pb.GetWorkspaceResponse(workspace=self._workspace(identity.name), seq=self.rt.feeds[identity.name].seq)
+        feed = self.rt.feeds[identity.name]
+        return pb.GetWorkspaceResponse(workspace=self._workspace(identity.name), seq=feed.seq, epoch=feed.epoch)
 
     async def switch_session(
         self, identity: Identity, request: pb.SwitchSessionRequest, _: Ctx

@@ -102,6 +102,7 @@ def session(s: core.Session, focused: bool) -> pb.Session:
         actions=[session_action(a) for a in s.actions],
         template=s.template,
         icon=s.icon,
+        channel=s.channel,
     )
 
 
@@ -254,9 +255,9 @@ _AGENT_PAYLOADS: dict[type, tuple[str, Callable[[Any], Any]]] = {
 }
 
 
-def workspace_event(payload: ev.AgentPayload, seq: int, occurred_at: datetime) -> agent_pb.WorkspaceEvent:
+def workspace_event(payload: ev.AgentPayload, seq: int, epoch: str, occurred_at: datetime) -> agent_pb.WorkspaceEvent:
     """Convert a delivery for an agent into its wire event."""
     field, build = _AGENT_PAYLOADS[type(payload)]
-    event = agent_pb.WorkspaceEvent(seq=seq, occurred_at=timestamp(occurred_at))
+    event = agent_pb.WorkspaceEvent(seq=seq, epoch=epoch, occurred_at=timestamp(occurred_at))
     getattr(event, field).CopyFrom(build(payload))
     return event

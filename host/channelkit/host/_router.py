@@ -170,11 +170,19 @@ async def write_within(context: StreamContext, message: Message, stall_seconds: 
 
 
 class AgentFeed:
-    """The watchers of one agent's workspace and the workspace's event counter."""
+    """One agent's workspace events: the sequence counter, recent events and the live watchers.
 
-    def __init__(self, capacity: int) -> None:
+    The last ``retention`` events are kept so that a watcher that lost its
+    connection resumes with exactly the deltas it missed; ``epoch`` names this
+    run of the sequence, so a cursor from before a restart is never mistaken
+    for one of this run.
+    """
+
+    def __init__(self, capacity: int, retention: int, epoch: str) -> None:
         self.seq = 0
+        self.epoch = epoch
         self._capacity = capacity
+        self._recent: deque[agent_pb.WorkspaceEvent] = deque(maxlen=retention)
         self.watchers: set[Watcher] = set()
 
     def subscribe(self) -> Watcher:
@@ -183,8 +191,22 @@ class AgentFeed:
         self.watchers.add(watcher)
         return watcher
 
+    def missed(self, after_seq: int | None, epoch: str) -> list[agent_pb.WorkspaceEvent] | None:
+        """The retained events after ``after_seq`` of ``epoch``; None when a resume is impossible.
+
+        Call it in the same step as :meth:`subscribe`, so that nothing falls
+        between the replayed events and the live ones.
+        """
+        if after_seq is None or epoch != self.epoch or after_seq > self.seq:
+            return None
+        oldest = self._recent[0].seq if self._recent else self.seq + 1
+        if after_seq < oldest - 1:
+            return None
+        return list(itertools.islice(self._recent, after_seq - oldest + 1, None))
+
     def publish(self, event: agent_pb.WorkspaceEvent) -> None:
-        """Hand ``event`` to every watcher."""
+        """Retain ``event`` and hand it to every watcher."""
+        self._recent.append(event)
         for watcher in self.watchers:
             watcher.offer(event)
 

@@ -103,7 +103,11 @@ class HostRuntime:
         self.analytics = AnalyticsRecorder(config.limits.analytics_retention, sinks)
         self.presences = tuple(config.policy.presences)
         self.logs = {p.name: ProviderLog(p.name, config.limits.event_retention) for p in config.providers}
-        self.feeds = {a.id: AgentFeed(config.limits.watch_queue) for a in config.agents}
+        self.epoch = uuid.uuid4().hex[:12]
+        limits = config.limits
+        self.feeds = {
+            a.id: AgentFeed(limits.watch_queue, limits.workspace_retention, self.epoch) for a in config.agents
+        }
         self.idempotency = IdempotencyCache(self.clock, config.limits.idempotency_window_seconds)
         self.rate_limiter = RateLimiter(self.clock, config.limits.rate_limit_per_second, config.limits.rate_limit_burst)
         self.last_errors: dict[str, tuple[str, datetime]] = {}
@@ -138,7 +142,7 @@ class HostRuntime:
             else:
                 feed = self.feeds[delivery.agent_id]
                 feed.seq += 1
-                feed.publish(convert.workspace_event(delivery.payload, feed.seq, now))
+                feed.publish(convert.workspace_event(delivery.payload, feed.seq, feed.epoch, now))
 
     # --- toasts: the NotifyEvent call waits for the outcome the core decides ---------------
 

@@ -55,6 +55,7 @@ class LimitsConfig(_Section):
     rate_limit_burst: int = Field(100, ge=1, le=1_000_000)
     event_retention: int = Field(10_000, ge=10, le=10_000_000)
     watch_queue: int = Field(1000, ge=10, le=1_000_000)
+    workspace_retention: int = Field(2000, ge=10, le=1_000_000)
     default_notification_timeout_seconds: int = Field(120, ge=1, le=500)
     idempotency_window_seconds: float = Field(600.0, ge=1.0, le=86_400.0)
     analytics_retention: int = Field(10_000, ge=1, le=10_000_000)

@@ -103,14 +103,29 @@ class WatchWorkspaceRequest(_message.Message):
 
     DESCRIPTOR: _descriptor.Descriptor
 
+    AFTER_SEQ_FIELD_NUMBER: _builtins.int
+    EPOCH_FIELD_NUMBER: _builtins.int
+    after_seq: _builtins.int
+    """Resume after this `seq` (the last event the client applied). Absent: start
+    with a snapshot.
+    """
+    epoch: _builtins.str
+    """The `epoch` of the events the client saw; a resume with another epoch (the
+    host restarted) starts with a snapshot.
+    """
     def __init__(
         self,
+        *,
+        after_seq: _builtins.int | None = ...,
+        epoch: _builtins.str = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_after_seq", b"_after_seq", "after_seq", b"after_seq"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_after_seq", b"_after_seq", "after_seq", b"after_seq", "epoch", b"epoch"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    def WhichOneof(self, oneof_group: _Never) -> None: ...
+    _WhichOneofReturnType__after_seq: _TypeAlias = _typing.Literal["after_seq"]  # noqa: Y015
+    _WhichOneofArgType__after_seq: _TypeAlias = _typing.Literal["_after_seq", b"_after_seq"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__after_seq) -> _WhichOneofReturnType__after_seq | None: ...
 
 Global___WatchWorkspaceRequest: _TypeAlias = WatchWorkspaceRequest  # noqa: Y015
 
@@ -122,6 +137,7 @@ class WorkspaceEvent(_message.Message):
 
     SEQ_FIELD_NUMBER: _builtins.int
     OCCURRED_AT_FIELD_NUMBER: _builtins.int
+    EPOCH_FIELD_NUMBER: _builtins.int
     SNAPSHOT_FIELD_NUMBER: _builtins.int
     SESSION_UPDATED_FIELD_NUMBER: _builtins.int
     SESSION_REMOVED_FIELD_NUMBER: _builtins.int
@@ -134,6 +150,10 @@ class WorkspaceEvent(_message.Message):
     TRANSCRIPT_APPENDED_FIELD_NUMBER: _builtins.int
     seq: _builtins.int
     """Per-workspace sequence number, increasing by one per event."""
+    epoch: _builtins.str
+    """Names this run of the workspace's sequence: `seq` restarts at 1 in a new
+    epoch (after a host restart). Resume with it (WatchWorkspaceRequest).
+    """
     @_builtins.property
     def occurred_at(self) -> _timestamp_pb2.Timestamp:
         """When the host produced the event."""
@@ -188,6 +208,7 @@ class WorkspaceEvent(_message.Message):
         *,
         seq: _builtins.int = ...,
         occurred_at: _timestamp_pb2.Timestamp | None = ...,
+        epoch: _builtins.str = ...,
         snapshot: Global___Workspace | None = ...,
         session_updated: _workspace_pb2.Session | None = ...,
         session_removed: Global___SessionRemoved | None = ...,
@@ -201,7 +222,7 @@ class WorkspaceEvent(_message.Message):
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["attention_alert", b"attention_alert", "focus_changed", b"focus_changed", "notification_removed", b"notification_removed", "notification_shown", b"notification_shown", "occurred_at", b"occurred_at", "payload", b"payload", "session_removed", b"session_removed", "session_updated", b"session_updated", "settings_changed", b"settings_changed", "snapshot", b"snapshot", "tab_refresh_requested", b"tab_refresh_requested", "transcript_appended", b"transcript_appended"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["attention_alert", b"attention_alert", "focus_changed", b"focus_changed", "notification_removed", b"notification_removed", "notification_shown", b"notification_shown", "occurred_at", b"occurred_at", "payload", b"payload", "seq", b"seq", "session_removed", b"session_removed", "session_updated", b"session_updated", "settings_changed", b"settings_changed", "snapshot", b"snapshot", "tab_refresh_requested", b"tab_refresh_requested", "transcript_appended", b"transcript_appended"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attention_alert", b"attention_alert", "epoch", b"epoch", "focus_changed", b"focus_changed", "notification_removed", b"notification_removed", "notification_shown", b"notification_shown", "occurred_at", b"occurred_at", "payload", b"payload", "seq", b"seq", "session_removed", b"session_removed", "session_updated", b"session_updated", "settings_changed", b"settings_changed", "snapshot", b"snapshot", "tab_refresh_requested", b"tab_refresh_requested", "transcript_appended", b"transcript_appended"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType_payload: _TypeAlias = _typing.Literal["snapshot", "session_updated", "session_removed", "focus_changed", "notification_shown", "notification_removed", "settings_changed", "tab_refresh_requested", "attention_alert", "transcript_appended"]  # noqa: Y015
     _WhichOneofArgType_payload: _TypeAlias = _typing.Literal["payload", b"payload"]  # noqa: Y015
@@ -426,8 +447,11 @@ class GetWorkspaceResponse(_message.Message):
 
     WORKSPACE_FIELD_NUMBER: _builtins.int
     SEQ_FIELD_NUMBER: _builtins.int
+    EPOCH_FIELD_NUMBER: _builtins.int
     seq: _builtins.int
     """The `seq` of the newest workspace event."""
+    epoch: _builtins.str
+    """The epoch that `seq` belongs to."""
     @_builtins.property
     def workspace(self) -> Global___Workspace:
         """The workspace."""
@@ -437,10 +461,11 @@ class GetWorkspaceResponse(_message.Message):
         *,
         workspace: Global___Workspace | None = ...,
         seq: _builtins.int = ...,
+        epoch: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["workspace", b"workspace"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["seq", b"seq", "workspace", b"workspace"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["epoch", b"epoch", "seq", b"seq", "workspace", b"workspace"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

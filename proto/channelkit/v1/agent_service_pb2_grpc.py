@@ -103,8 +103,13 @@ class AgentServiceServicer:
 
     def WatchWorkspace(self, request, context):
         """Streams the workspace: a full snapshot first, then deltas in `seq` order.
-        A watcher that falls behind is ended with SLOW_CONSUMER and should watch
-        again (it gets a fresh snapshot).
+        A watcher that reconnects may resume instead: with `after_seq` and the
+        `epoch` of the events it saw, it first receives every retained delta after
+        `after_seq`, in order, and no snapshot. When those deltas are no longer
+        retained, or the epoch is another run's, the stream starts with a fresh
+        snapshot, so a client that replaces its state on every snapshot never
+        misses a change. A watcher that falls behind is ended with SLOW_CONSUMER
+        and should resume.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

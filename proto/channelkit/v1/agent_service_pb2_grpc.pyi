@@ -45,8 +45,13 @@ class AgentServiceStub:
     def __new__(cls, channel: _aio.Channel) -> AgentServiceAsyncStub: ...
     WatchWorkspace: _grpc.UnaryStreamMultiCallable[_agent_service_pb2.WatchWorkspaceRequest, _agent_service_pb2.WorkspaceEvent]
     """Streams the workspace: a full snapshot first, then deltas in `seq` order.
-    A watcher that falls behind is ended with SLOW_CONSUMER and should watch
-    again (it gets a fresh snapshot).
+    A watcher that reconnects may resume instead: with `after_seq` and the
+    `epoch` of the events it saw, it first receives every retained delta after
+    `after_seq`, in order, and no snapshot. When those deltas are no longer
+    retained, or the epoch is another run's, the stream starts with a fresh
+    snapshot, so a client that replaces its state on every snapshot never
+    misses a change. A watcher that falls behind is ended with SLOW_CONSUMER
+    and should resume.
     """
     GetWorkspace: _grpc.UnaryUnaryMultiCallable[_agent_service_pb2.GetWorkspaceRequest, _agent_service_pb2.GetWorkspaceResponse]
     """Returns the whole workspace once."""
@@ -102,8 +107,13 @@ class AgentServiceAsyncStub(AgentServiceStub):
     def __init__(self, channel: _aio.Channel) -> None: ...
     WatchWorkspace: _aio.UnaryStreamMultiCallable[_agent_service_pb2.WatchWorkspaceRequest, _agent_service_pb2.WorkspaceEvent]  # type: ignore[assignment]
     """Streams the workspace: a full snapshot first, then deltas in `seq` order.
-    A watcher that falls behind is ended with SLOW_CONSUMER and should watch
-    again (it gets a fresh snapshot).
+    A watcher that reconnects may resume instead: with `after_seq` and the
+    `epoch` of the events it saw, it first receives every retained delta after
+    `after_seq`, in order, and no snapshot. When those deltas are no longer
+    retained, or the epoch is another run's, the stream starts with a fresh
+    snapshot, so a client that replaces its state on every snapshot never
+    misses a change. A watcher that falls behind is ended with SLOW_CONSUMER
+    and should resume.
     """
     GetWorkspace: _aio.UnaryUnaryMultiCallable[_agent_service_pb2.GetWorkspaceRequest, _agent_service_pb2.GetWorkspaceResponse]  # type: ignore[assignment]
     """Returns the whole workspace once."""
@@ -162,8 +172,13 @@ class AgentServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_abc.Iterator[_agent_service_pb2.WorkspaceEvent], _abc.AsyncIterator[_agent_service_pb2.WorkspaceEvent]]:
         """Streams the workspace: a full snapshot first, then deltas in `seq` order.
-        A watcher that falls behind is ended with SLOW_CONSUMER and should watch
-        again (it gets a fresh snapshot).
+        A watcher that reconnects may resume instead: with `after_seq` and the
+        `epoch` of the events it saw, it first receives every retained delta after
+        `after_seq`, in order, and no snapshot. When those deltas are no longer
+        retained, or the epoch is another run's, the stream starts with a fresh
+        snapshot, so a client that replaces its state on every snapshot never
+        misses a change. A watcher that falls behind is ended with SLOW_CONSUMER
+        and should resume.
         """
 
     @_abc_1.abstractmethod

@@ -285,6 +285,7 @@ class Session(_message.Message):
     ACTIONS_FIELD_NUMBER: _builtins.int
     TEMPLATE_FIELD_NUMBER: _builtins.int
     ICON_FIELD_NUMBER: _builtins.int
+    CHANNEL_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Host-assigned id, unique within the host ("s-" followed by 32 hex digits;
     Home is "home-<agent id>").
@@ -327,6 +328,10 @@ class Session(_message.Message):
     icon: _builtins.str
     """Icon of the session template (a name or URL the agent's client knows);
     empty when none.
+    """
+    channel: _builtins.str
+    """Channel of the owning provider (for example "telephony"), so a client can
+    pick the session's channel icon; empty for Home.
     """
     @_builtins.property
     def created_at(self) -> _timestamp_pb2.Timestamp:
@@ -371,10 +376,11 @@ class Session(_message.Message):
         actions: _abc.Iterable[Global___SessionAction] | None = ...,
         template: _builtins.str = ...,
         icon: _builtins.str = ...,
+        channel: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actions", b"actions", "agent_id", b"agent_id", "attention", b"attention", "context", b"context", "correlation_id", b"correlation_id", "created_at", b"created_at", "focused", b"focused", "focused_tab_id", b"focused_tab_id", "home", b"home", "icon", b"icon", "id", b"id", "kpi_breach", b"kpi_breach", "kpi_breach_details", b"kpi_breach_details", "owner_provider", b"owner_provider", "provider_session_id", b"provider_session_id", "state", b"state", "tabs", b"tabs", "template", b"template", "title", b"title", "unread_count", b"unread_count"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actions", b"actions", "agent_id", b"agent_id", "attention", b"attention", "channel", b"channel", "context", b"context", "correlation_id", b"correlation_id", "created_at", b"created_at", "focused", b"focused", "focused_tab_id", b"focused_tab_id", "home", b"home", "icon", b"icon", "id", b"id", "kpi_breach", b"kpi_breach", "kpi_breach_details", b"kpi_breach_details", "owner_provider", b"owner_provider", "provider_session_id", b"provider_session_id", "state", b"state", "tabs", b"tabs", "template", b"template", "title", b"title", "unread_count", b"unread_count"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -99,6 +99,7 @@ class Session:
     actions: tuple[SessionAction, ...] = ()
     template: str = ""
     icon: str = ""
+    channel: str = ""
     call: TemplateCall | None = None
     start_panel_mode: PanelMode | None = None
     """The template's panel mode, applied (then cleared) when the session first gains focus."""

@@ -101,6 +101,7 @@ class SessionOps(CoreBase):
             agent_id=agent_id,
             title=opening.title,
             created_at=self.clock.now(),
+            channel=self._providers[provider].channel,
             context=bag,
             correlation_id=correlation_id,
             provider_session_id=provider_session_id,
