@@ -64,6 +64,9 @@ def _write_config(directory: Path) -> tuple[Path, str, str]:
     path = directory / "bench.toml"
     path.write_text(
         f"""
+[console]
+enabled = false
+
 [limits]
 max_sessions = 1000
 rate_limit_per_second = 1000000

@@ -53,6 +53,7 @@ def make_config(**overrides: Any) -> tuple[HostConfig, Secrets]:
         "limits": {"attention_cooldown_seconds": 0.0, "rate_limit_per_second": 10_000, "rate_limit_burst": 10_000},
         # Installed plugins (the test fixtures, the reference providers) load only where a test asks.
         "plugins": {"autoload": False},
+        "console": {"address": "127.0.0.1:0"},
     }
     for section, values in overrides.items():
         if isinstance(values, dict):

@@ -57,7 +57,8 @@ class HostApp:
             provider, ProviderServicer(self.runtime), guard=self._guard_provider, idempotency=self.runtime.idempotency
         )
         self.in_process = InProcessProviders(self.runtime, self.provider_binding, self.config.plugins)
-        self.agent_binding = ServiceBinding(agent, AgentServicer(self.runtime))
+        self.agent_servicer = AgentServicer(self.runtime)
+        self.agent_binding = ServiceBinding(agent, self.agent_servicer)
         self.host_binding = ServiceBinding(
             host, HostServicer(self.runtime, self.plugins.statuses, self.in_process.status)
         )

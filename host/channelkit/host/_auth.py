@@ -118,18 +118,26 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
         return await continuation(handler_call_details)
 
     def _authenticate(self, details: grpc.HandlerCallDetails, role: Role, service: str) -> ChannelkitError | None:
-        token = bearer_token(details.invocation_metadata)
-        if token is None:
-            return Unauthenticated(
-                "missing credentials: send 'authorization: Bearer <token>' metadata",
-                reason=ErrorReason.MISSING_CREDENTIALS,
-            )
-        identity = self._tokens.lookup(token)
-        if identity is None:
-            return Unauthenticated("the bearer token is not valid for this host")
-        if identity.role is not role:
-            return PermissionDenied(
-                f"{identity.role.value} credentials may not call {service}", metadata={"service": service}
-            )
+        try:
+            identity = authenticate(self._tokens, bearer_token(details.invocation_metadata), role, service)
+        except ChannelkitError as error:
+            return error
         current_identity.set(identity)
         return None
+
+
+def authenticate(tokens: TokenTable, token: str | None, role: Role, service: str) -> Identity:
+    """The caller proven by ``token``, if it may call ``service``; the gRPC and HTTP edges share this check."""
+    if token is None:
+        raise Unauthenticated(
+            "missing credentials: send 'authorization: Bearer <token>' metadata",
+            reason=ErrorReason.MISSING_CREDENTIALS,
+        )
+    identity = tokens.lookup(token)
+    if identity is None:
+        raise Unauthenticated("the bearer token is not valid for this host")
+    if identity.role is not role:
+        raise PermissionDenied(
+            f"{identity.role.value} credentials may not call {service}", metadata={"service": service}
+        )
+    return identity

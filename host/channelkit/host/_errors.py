@@ -27,6 +27,12 @@ log = logging.getLogger(__name__)
 
 def to_grpc_status(error: ChannelkitError) -> grpc.Status:
     """Build the rich status for ``error``."""
+    result: grpc.Status = rpc_status.to_status(rich_status(error))
+    return result
+
+
+def rich_status(error: ChannelkitError) -> status_pb2.Status:
+    """The ``google.rpc.Status`` of ``error``: what gRPC sends in its trailer and the web console as JSON."""
     status = status_pb2.Status(code=int(error.code), message=error.message)
     info = error_details_pb2.ErrorInfo(reason=error.reason.value, domain=ERROR_DOMAIN, metadata=error.metadata)
     status.details.add().Pack(info)
@@ -37,8 +43,7 @@ def to_grpc_status(error: ChannelkitError) -> grpc.Status:
         delay = duration_pb2.Duration()
         delay.FromNanoseconds(int(error.retry_after * 1e9))
         status.details.add().Pack(error_details_pb2.RetryInfo(retry_delay=delay))
-    result: grpc.Status = rpc_status.to_status(status)
-    return result
+    return status
 
 
 def incident(exc: BaseException, where: str) -> Internal:

@@ -32,10 +32,13 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+ADDRESS_PATTERN = r"^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.\-]+):\d{1,5}$"
+
+
 class ServerConfig(_Section):
     """Where and how the gRPC server listens."""
 
-    address: str = Field("127.0.0.1:50051", pattern=r"^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.\-]+):\d{1,5}$")
+    address: str = Field("127.0.0.1:50051", pattern=ADDRESS_PATTERN)
     max_message_bytes: int = Field(1024 * 1024, ge=4096, le=64 * 1024 * 1024)
     max_concurrent_rpcs: int = Field(1024, ge=16, le=100_000)
     max_concurrent_streams: int = Field(64, ge=4, le=10_000)
@@ -76,7 +79,14 @@ class PolicyConfig(_Section):
 
 
 class ConsoleConfig(_Section):
-    """How the agent's client presents what providers open."""
+    """The web console the host serves, and how the agent's client presents what providers open."""
+
+    enabled: bool = True
+    address: str = Field("127.0.0.1:8080", pattern=ADDRESS_PATTERN)
+    sign_in_hours: float = Field(12.0, gt=0.0, le=24.0 * 30)
+    secure_cookie: bool = False
+    max_sign_ins: int = Field(1000, ge=1, le=1_000_000)
+    keepalive_seconds: float = Field(15.0, ge=1.0, le=300.0)
 
     record_url: str = Field(
         "https://crm.example.invalid/{entity_name}/{entity_id}",

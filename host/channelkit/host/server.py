@@ -1,9 +1,10 @@
 """Assemble and run the gRPC host: services, auth, health, reflection, limits, shutdown.
 
 ``HostServer(config).start()`` binds (port 0 picks a free port, as tests do),
-marks every service SERVING and returns the port; ``stop()`` first turns health
-to NOT_SERVING, ends pending toasts and event streams, then stops the server
-with the configured grace.
+starts the web console beside gRPC when ``[console] enabled``, marks every
+service SERVING and returns the gRPC port; ``stop()`` first turns health to
+NOT_SERVING, ends pending toasts and event streams, stops the console, then
+stops the gRPC server with the configured grace.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from channelkit.host._app import HostApp
 from channelkit.host._auth import AuthInterceptor
 from channelkit.host._runtime import token_table
 from channelkit.host.config import HostConfig
+from channelkit.host.console import ConsoleServer
 from channelkit.host.core import Clock
 from channelkit.sdk import Provider
 
@@ -69,9 +71,10 @@ class HostServer:
         self._extra_handlers = list(extra_handlers)
         self._server: grpc.aio.Server | None = None
         self.port = 0
+        self.console = ConsoleServer(self.app, self.config.console) if self.config.console.enabled else None
 
-    async def start(self, address: str | None = None) -> int:
-        """Bind, start serving and mark every service SERVING; return the bound port."""
+    async def start(self, address: str | None = None, *, console_address: str | None = None) -> int:
+        """Bind, start serving (gRPC, then the console) and mark every service SERVING; return the gRPC port."""
         bindings = self.app.bindings
         streaming = frozenset().union(*(b.streaming_methods() for b in bindings))
         server = grpc.aio.server(
@@ -92,6 +95,13 @@ class HostServer:
             raise BindError(f"cannot listen on {target}: the address is in use or not available")
         await server.start()
         self._server = server
+        if self.console is not None:
+            try:
+                await self.console.start(console_address)
+            except BindError:
+                await server.stop(0)
+                self._server = None
+                raise
         await self.app.start(f"{target.rsplit(':', 1)[0]}:{self.port}")
         for name in ["", *(s.full_name for s in SERVICES)]:
             await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
@@ -104,6 +114,8 @@ class HostServer:
         await self.health.enter_graceful_shutdown()
         seconds = self.config.server.shutdown_grace_seconds if grace is None else grace
         await self.app.stop(max(seconds, 1.0))
+        if self.console is not None:
+            await self.console.stop()
         await self._server.stop(seconds)
         self._server = None
 

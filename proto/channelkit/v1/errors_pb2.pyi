@@ -45,6 +45,11 @@ class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReas
     (a provider token on AgentService, an agent token on ProviderService, a
     non-admin token on HostService). Metadata: `service`. Code: PERMISSION_DENIED.
     """
+    CROSS_SITE_REQUEST: _ErrorReason.ValueType  # 4
+    """A web console request that a browser may have sent on another site's
+    behalf: a cookie-authenticated call without a JSON body or from a foreign
+    `Origin`. Metadata: `origin`. Code: PERMISSION_DENIED.
+    """
     MALFORMED_REQUEST: _ErrorReason.ValueType  # 10
     """The request bytes are not a valid protobuf encoding of the request type.
     Metadata: `method`. Code: INVALID_ARGUMENT.
@@ -61,6 +66,10 @@ class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReas
     PROTOCOL_VERSION_UNSUPPORTED: _ErrorReason.ValueType  # 13
     """None of the protocol versions the provider offered in Hello is served.
     Metadata: `offered`, `supported`. Code: FAILED_PRECONDITION.
+    """
+    UNKNOWN_METHOD: _ErrorReason.ValueType  # 14
+    """The web console's JSON API has no such method (the path names the
+    AgentService method). Metadata: `method`. Code: NOT_FOUND.
     """
     AGENT_NOT_FOUND: _ErrorReason.ValueType  # 20
     """The agent does not exist or the calling provider does not serve it.
@@ -204,6 +213,11 @@ CREDENTIALS_NOT_ALLOWED: ErrorReason.ValueType  # 3
 (a provider token on AgentService, an agent token on ProviderService, a
 non-admin token on HostService). Metadata: `service`. Code: PERMISSION_DENIED.
 """
+CROSS_SITE_REQUEST: ErrorReason.ValueType  # 4
+"""A web console request that a browser may have sent on another site's
+behalf: a cookie-authenticated call without a JSON body or from a foreign
+`Origin`. Metadata: `origin`. Code: PERMISSION_DENIED.
+"""
 MALFORMED_REQUEST: ErrorReason.ValueType  # 10
 """The request bytes are not a valid protobuf encoding of the request type.
 Metadata: `method`. Code: INVALID_ARGUMENT.
@@ -220,6 +234,10 @@ Metadata: `requestId`. Code: INVALID_ARGUMENT.
 PROTOCOL_VERSION_UNSUPPORTED: ErrorReason.ValueType  # 13
 """None of the protocol versions the provider offered in Hello is served.
 Metadata: `offered`, `supported`. Code: FAILED_PRECONDITION.
+"""
+UNKNOWN_METHOD: ErrorReason.ValueType  # 14
+"""The web console's JSON API has no such method (the path names the
+AgentService method). Metadata: `method`. Code: NOT_FOUND.
 """
 AGENT_NOT_FOUND: ErrorReason.ValueType  # 20
 """The agent does not exist or the calling provider does not serve it.

@@ -53,6 +53,12 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     demo.add_argument("--duration", type=float, metavar="SECONDS", help="stop after this long (default: Ctrl-C)")
     demo.add_argument("--seed", type=int, default=7, help="seed of the traffic and the simulated agent")
     demo.add_argument("--address", default="127.0.0.1:0", metavar="HOST:PORT", help="where the host listens")
+    demo.add_argument(
+        "--console-address",
+        default="127.0.0.1:0",
+        metavar="HOST:PORT",
+        help="where the web console listens (default: a free loopback port)",
+    )
     demo.add_argument("--state-dir", metavar="DIR", help="keep tokens and provider logs here (default: temporary)")
     demo.add_argument("--quiet", action="store_true", help="no live log, only the summary")
     demo.set_defaults(run=run, default_log_level="WARNING")
@@ -90,7 +96,8 @@ def _say(line: str) -> None:
 
 async def _demo(options: argparse.Namespace, directory: Path) -> int:
     state = DemoState.create(directory, remote=options.remote)
-    config = demo_config(state, remote=options.remote, seed=options.seed, address=options.address)
+    addresses = {"address": options.address, "console_address": options.console_address}
+    config = demo_config(state, remote=options.remote, seed=options.seed, **addresses)
     counter = _ErrorCounter()
     logging.getLogger("channelkit.reference_providers").addHandler(counter)
     server = HostServer(config)
@@ -103,7 +110,7 @@ async def _demo(options: argparse.Namespace, directory: Path) -> int:
             if remotes is not None:
                 remotes.start()
                 await _wait_connected(admin, remotes)
-            _say(_banner(options, state, address))
+            _say(_banner(options, state, address, _console_link(server, state)))
             agent = await _run_until_stopped(options, channel, state)
             status = await admin.list_providers()
         finally:
@@ -174,7 +181,14 @@ def _analytics(state: DemoState, *, kept: bool) -> str:
     return f"\n{report}\n({again})"
 
 
-def _banner(options: argparse.Namespace, state: DemoState, address: str) -> str:
+def _console_link(server: HostServer, state: DemoState) -> str:
+    """The console's address with a sign-in link: the page signs in with it and drops it from the address bar."""
+    if server.console is None:
+        return ""
+    return f"{server.console.url}#token={state.tokens[AGENT_ID]}"
+
+
+def _banner(options: argparse.Namespace, state: DemoState, address: str, console: str) -> str:
     agent_token = state.token_file(AGENT_ID)
     bearer = f'-H "authorization: Bearer $(cat {agent_token})"'
     lines = [
@@ -182,11 +196,14 @@ def _banner(options: argparse.Namespace, state: DemoState, address: str) -> str:
         f"({'remote processes' if options.remote else 'in-process'}), traffic seed {options.seed}",
         f"  agent {AGENT_ID} ({AGENT_NAME}); token in {agent_token}",
     ]
+    if console:
+        watch = "watch the simulated agent work" if options.auto_agent else "work as the agent"
+        lines.append(f"  web console ({watch}; the link signs you in): {console}")
     if options.auto_agent:
         lines.append("  a simulated agent answers toasts, replies, presses buttons and closes sessions")
     else:
         lines += [
-            "  you are the agent. Watch the workspace:",
+            "  or with grpcurl. Watch the workspace:",
             f"    grpcurl -plaintext {bearer} {address} channelkit.v1.AgentService/WatchWorkspace",
             "  accept a toast (its id is in the watch output):",
             f'    grpcurl -plaintext {bearer} -d \'{{"notification_id": "n-...", '

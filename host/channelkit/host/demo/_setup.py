@@ -75,7 +75,9 @@ class DemoState:
         return cls(directory, made)
 
 
-def demo_config(state: DemoState, *, remote: bool, seed: int, address: str) -> HostConfig:
+def demo_config(
+    state: DemoState, *, remote: bool, seed: int, address: str, console_address: str = "127.0.0.1:0"
+) -> HostConfig:
     """The host configuration: traffic on for every reference provider, remote ones with tokens."""
     providers: list[dict[str, Any]] = []
     for name in REFERENCE_PROVIDERS:
@@ -91,6 +93,7 @@ def demo_config(state: DemoState, *, remote: bool, seed: int, address: str) -> H
         providers.append(entry)
     data = {
         "server": {"address": address},
+        "console": {"address": console_address},
         "agents": [
             {"id": AGENT_ID, "display_name": AGENT_NAME, "token_sha256": tokens.hash_token(state.tokens[AGENT_ID])}
         ],
