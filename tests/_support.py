@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import os
+import subprocess
+import sys
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from dataclasses import field
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -223,3 +227,14 @@ async def iterate(stream: Any, count: int, timeout: float = 5.0) -> list[Any]:
         assert item is not grpc.aio.EOF, "the stream ended early"
         items.append(item)
     return items
+
+
+CHANNELKIT = str(Path(sys.executable).with_name("channelkit"))
+"""The installed ``channelkit`` command, run as a user runs it."""
+
+
+async def simulate(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``channelkit simulate ARGS`` as a process (no admin token from the environment)."""
+    env = {k: v for k, v in os.environ.items() if k != "CHANNELKIT_ADMIN_TOKEN"}
+    command = [CHANNELKIT, "simulate", *args]
+    return await asyncio.to_thread(subprocess.run, command, capture_output=True, text=True, timeout=60, env=env)

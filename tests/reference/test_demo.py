@@ -4,23 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from channelkit.v1 import agent_service_pb2 as apb
 from channelkit.v1 import workspace_pb2 as wpb
+from tests._support import CHANNELKIT
 from tests._support import RunningHost
 from tests._support import make_config
+from tests._support import simulate
 from tests._support import start_host
 from tests._support import stop_host
 from tests.providers._helpers import only_plugins
 
-CHANNELKIT = str(Path(sys.executable).with_name("channelkit"))
 ROW = re.compile(r"^(telephony|sms|chat)\s+(in-process|remote)\s+((?:\d+\s+){8})(\d+)$", re.MULTILINE)
 
 
@@ -76,26 +75,20 @@ async def test_simulate_injects_one_call_into_a_running_host(tmp_path: Path) -> 
     host = await start_host(config, secrets)
     try:
         target = ("--host", host.address, "--token-file", str(admin_file))
-        ok = await _simulate("call", "--to", "agent-1", "--from", "+15550100102", *target)
+        ok = await simulate("call", "--to", "agent-1", "--from", "+15550100102", *target)
         assert ok.returncode == 0, ok.stderr
         assert re.fullmatch(r"delivered call from \+15550100102 to telephony for agent-1 \(seq \d+\)\n", ok.stdout)
         toast = await _first_toast(host)
         assert (toast.provider, toast.title, toast.fields[0].value) == ("telephony", "Incoming call", "Alan Turing")
 
-        unknown = await _simulate("call", "--to", "agent-1", "--provider", "nope", *target)
+        unknown = await simulate("call", "--to", "agent-1", "--provider", "nope", *target)
         assert unknown.returncode == 1 and "PROVIDER_NOT_FOUND" in unknown.stderr
-        stranger = await _simulate("call", "--to", "agent-9", *target)
+        stranger = await simulate("call", "--to", "agent-9", *target)
         assert stranger.returncode == 1 and "AGENT_NOT_FOUND" in stranger.stderr
-        no_token = await _simulate("chat", "--to", "agent-1", "--host", host.address)
+        no_token = await simulate("chat", "--to", "agent-1", "--host", host.address)
         assert no_token.returncode == 2 and "CHANNELKIT_ADMIN_TOKEN" in no_token.stderr
     finally:
         await stop_host(host)
-
-
-async def _simulate(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "CHANNELKIT_ADMIN_TOKEN"}
-    command = [CHANNELKIT, "simulate", *args]
-    return await asyncio.to_thread(subprocess.run, command, capture_output=True, text=True, timeout=60, env=env)
 
 
 async def _first_toast(host: RunningHost) -> wpb.Notification:

@@ -385,7 +385,7 @@ function renderSessionView() {
 
 function renderHome() {
   return [
-    h("p", { class: "home-note", text: "Home. Accepted contacts appear in the session list; incoming ones as toasts on the right." }),
+    h("p", { class: "home-note", text: "Home. Accepted contacts appear in the session list; incoming ones as toasts at the bottom right." }),
     renderDialer(),
   ];
 }
@@ -398,7 +398,8 @@ function renderDialer() {
 }
 
 async function callOut(number, name) {
-  const result = await act(`Calling ${number}`, "ClickToAct", { click: { value: number, name, format: "phone" } });
+  const shown = number.length > 32 ? `${number.slice(0, 32)}…` : number;
+  const result = await act(`Calling ${shown}`, "ClickToAct", { click: { value: number, name, format: "phone" } });
   if (result) setConnection(`Calling via ${result.provider}…`, "live");
   setTimeout(() => state.stream && setConnection("Live", "live"), 2500);
   return result !== null;
