@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import grpc
+import httpx
 from grpc_health.v1 import health_pb2
 from grpc_health.v1 import health_pb2_grpc
 from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
@@ -28,7 +29,7 @@ CHANNELKIT = [sys.executable, "-m", "channelkit.host.cli"]
 def served(*args: str) -> Iterator[Served]:
     """Run ``channelkit serve`` on a free port until the block ends; always reap the process."""
     process = subprocess.Popen(
-        [*CHANNELKIT, "serve", "--address", "127.0.0.1:0", *args],
+        [*CHANNELKIT, "serve", "--address", "127.0.0.1:0", "--console-address", "127.0.0.1:0", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -51,6 +52,7 @@ class Served:
         self.process = process
         self.banner: list[str] = []
         self.address = ""
+        self.console = ""
         self.stderr = ""
 
     def wait_ready(self) -> None:
@@ -61,6 +63,8 @@ class Served:
                 match = re.search(r"serving on (\S+:\d+)", self.banner[0])
                 assert match, self.banner
                 self.address = match.group(1)
+                console = re.search(r"web console: (http://\S+/)", "\n".join(self.banner))
+                self.console = console.group(1) if console else ""
                 return
         raise AssertionError(f"channelkit serve did not start: {self.banner}")
 
@@ -124,3 +128,22 @@ def test_serve_refuses_an_address_in_use() -> None:
             [*CHANNELKIT, "serve", "--address", host.address], capture_output=True, text=True, timeout=60
         )
         assert clash.returncode == 1 and f"cannot listen on {host.address}" in clash.stderr
+        console_port = host.console.rsplit(":", 1)[1].rstrip("/")
+        console_clash = subprocess.run(
+            [*CHANNELKIT, "serve", "--address", "127.0.0.1:0", "--console-address", f"127.0.0.1:{console_port}"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert console_clash.returncode == 1, console_clash.stderr
+        assert f"the web console cannot listen on 127.0.0.1:{console_port}" in console_clash.stderr
+
+
+def test_serve_prints_the_web_console_and_serves_its_page() -> None:
+    with served() as host:
+        assert host.console.startswith("http://127.0.0.1:")
+        page = httpx.get(host.console, timeout=10)
+        assert page.status_code == 200 and "<title>channelkit console</title>" in page.text
+        agent_token = next(line.split(": ", 1)[1] for line in host.banner if "agent agent-1:" in line)
+        me = httpx.post(host.console + "api/signin", json={"token": agent_token}, timeout=10)
+        assert me.json() == {"agentId": "agent-1", "displayName": "Agent One"}

@@ -47,9 +47,10 @@ def development_config() -> tuple[HostConfig, dict[str, str]]:
     return parse_config(data, "built-in defaults"), secrets
 
 
-def _ready_banner(config: HostConfig, host: str, port: int, secrets: dict[str, str]) -> str:
+def _ready_banner(config: HostConfig, host: str, port: int, secrets: dict[str, str], console: str) -> str:
     lines = [
         f"channelkit host serving on {host}:{port} (gRPC, plaintext; bind to loopback unless behind TLS)",
+        f"  web console: {console or 'off ([console] enabled = false)'} (sign in with an agent token)",
         f"  agents: {', '.join(a.id for a in config.agents) or 'none'}",
         f"  providers: {', '.join(p.name for p in config.providers) or 'none'}",
         "  health and reflection need no token, e.g.:",
@@ -83,11 +84,15 @@ def _serve(options: argparse.Namespace) -> int:
         config, secrets = development_config()
     if options.address:
         config = config.model_copy(update={"server": config.server.model_copy(update={"address": options.address})})
+    if options.console_address:
+        console = config.console.model_copy(update={"address": options.console_address})
+        config = config.model_copy(update={"console": console})
     host = config.server.address.rsplit(":", 1)[0]
     server = HostServer(config)
 
     def ready(port: int) -> None:
-        print(_ready_banner(server.config, host, port, secrets), flush=True)
+        console = server.console.url if server.console is not None else ""
+        print(_ready_banner(server.config, host, port, secrets, console), flush=True)
 
     asyncio.run(serve_until_signalled(server, ready))
     return 0
@@ -111,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve a host (built-in development defaults without --config)")
     serve.add_argument("--config", metavar="FILE", help="TOML host configuration")
     serve.add_argument("--address", metavar="HOST:PORT", help="override server.address")
+    serve.add_argument("--console-address", metavar="HOST:PORT", help="override console.address (the web console)")
     serve.add_argument("--check-config", metavar="FILE", help="validate FILE and exit without serving")
     serve.set_defaults(run=_serve)
     token = commands.add_parser("token", help="print a fresh random token and its SHA-256 for the config")
