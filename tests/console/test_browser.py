@@ -114,6 +114,17 @@ async def test_an_agent_works_a_call_and_an_sms_in_the_browser(reference_host: R
         await expect(view.locator(".transcript")).to_contain_text("Call ended by the agent")
         await expect(view.get_by_role("button", name="Hang up")).to_have_count(0)
 
+        # The record tab shows the customer's record link; the agent closes it.
+        await view.get_by_role("tab", name="Customer").click()
+        await expect(view.get_by_role("tab", name="Customer")).to_have_attribute("aria-selected", "true")
+        await expect(view.locator(".record-card")).to_contain_text("contact")
+        await expect(view.get_by_role("link", name="Open the record")).to_have_attribute(
+            "href", re.compile("^https://")
+        )
+        await shots.take("record-tab")
+        await view.get_by_role("button", name="Close tab Customer").click()
+        await expect(view.get_by_role("tab")).to_have_text(["Call"])
+
         # An SMS arrives: accepted with the keyboard (Alt+A), it opens focused.
         await _inject(host, tmp_path, "sms", "--from", SMS_NUMBER, "--text", "Is my order shipped?")
         await expect(page.locator(".toast", has_text="New SMS")).to_be_visible()
@@ -162,10 +173,11 @@ async def test_an_agent_works_a_call_and_an_sms_in_the_browser(reference_host: R
             "01-sign-in-refused.png",
             "02-call-toast.png",
             "03-call-on-hold.png",
-            "04-sms-badge.png",
-            "05-sms-reply.png",
-            "06-sms-closed.png",
-            "07-reloaded.png",
+            "04-record-tab.png",
+            "05-sms-badge.png",
+            "06-sms-reply.png",
+            "07-sms-closed.png",
+            "08-reloaded.png",
         ]
 
 
