@@ -162,7 +162,9 @@ async def test_a_clicked_number_is_confirmed_then_dialled(channelkit_host: Facto
         view = await agent.wait_for(
             lambda v: f"{grace.name} answered" in _texts(v.transcript(session.tabs[0].id)), "the callee to answer"
         )
-        assert view.session(session.id).actions[0].enabled
+        # The note and the enabled buttons are two calls of the provider: wait for the second as well.
+        view = await agent.wait_for(lambda v: v.session(session.id).actions[0].enabled, "Hold to be enabled")
+        assert [a.id for a in view.session(session.id).actions] == ["hold", "mute", "hangup"]
 
 
 async def test_a_call_with_no_room_is_not_offered_and_the_caller_hears_busy(channelkit_host: Factory) -> None:
