@@ -23,6 +23,7 @@ from channelkit.host._plugin_loader import with_plugin_providers
 from channelkit.host._provider_servicer import ProviderServicer
 from channelkit.host._rpc import ServiceBinding
 from channelkit.host._runtime import HostRuntime
+from channelkit.host._runtime import token_table
 from channelkit.host.config import HostConfig
 from channelkit.host.core import Clock
 from channelkit.sdk import HostInfo
@@ -63,6 +64,8 @@ class HostApp:
             host, HostServicer(self.runtime, self.plugins.statuses, self.in_process.status)
         )
         self.info = HostInfo(address="", providers=tuple(p.name for p in self.config.providers))
+        self.tokens = token_table(self.config)
+        """Every credential of this host; the gRPC and web console edges authenticate against this one table."""
 
     @property
     def bindings(self) -> list[ServiceBinding]:

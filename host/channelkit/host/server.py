@@ -24,7 +24,6 @@ from grpc_reflection.v1alpha import reflection
 from channelkit.host._app import SERVICES
 from channelkit.host._app import HostApp
 from channelkit.host._auth import AuthInterceptor
-from channelkit.host._runtime import token_table
 from channelkit.host.config import HostConfig
 from channelkit.host.console import ConsoleServer
 from channelkit.host.core import Clock
@@ -78,7 +77,7 @@ class HostServer:
         bindings = self.app.bindings
         streaming = frozenset().union(*(b.streaming_methods() for b in bindings))
         server = grpc.aio.server(
-            interceptors=[AuthInterceptor(token_table(self.config), streaming)],
+            interceptors=[AuthInterceptor(self.app.tokens, streaming)],
             options=server_options(self.config),
             maximum_concurrent_rpcs=self.config.server.max_concurrent_rpcs,
         )

@@ -40,6 +40,11 @@ HTTP_STATUS = {
 """google.rpc.Code to HTTP, as the code's own documentation maps them."""
 
 
+def http_status(error: ChannelkitError) -> int:
+    """The HTTP status of ``error``'s canonical code."""
+    return HTTP_STATUS.get(error.code, 500)
+
+
 def to_json(message: Message) -> str:
     """``message`` in protobuf's JSON mapping, with every field present so clients need no defaults table."""
     return json_format.MessageToJson(message, indent=None, always_print_fields_with_no_presence=True)
@@ -62,7 +67,7 @@ def error_json(error: ChannelkitError) -> str:
     """The JSON body of ``error``: HTTP code, canonical status name, message and the rich details."""
     status = json_format.MessageToDict(rich_status(error))
     body = {
-        "code": HTTP_STATUS.get(error.code, 500),
+        "code": http_status(error),
         "status": error.code.name,
         "message": error.message,
         "details": status.get("details", []),

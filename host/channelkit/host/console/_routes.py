@@ -29,11 +29,10 @@ from channelkit.host._auth import Role
 from channelkit.host._auth import authenticate
 from channelkit.host._auth import bearer_token
 from channelkit.host._errors import incident
-from channelkit.host._runtime import token_table
 from channelkit.host.config import ConsoleConfig
-from channelkit.host.console._json import HTTP_STATUS
 from channelkit.host.console._json import error_json
 from channelkit.host.console._json import from_json
+from channelkit.host.console._json import http_status
 from channelkit.host.console._json import to_json
 from channelkit.host.console._signin import COOKIE_NAME
 from channelkit.host.console._signin import SignIns
@@ -55,7 +54,7 @@ _SIGN_IN_FIRST = "sign in first: send 'authorization: Bearer <agent token>' or s
 
 def error_response(error: ChannelkitError) -> Response:
     """``error`` as its JSON body and HTTP status."""
-    return Response(error_json(error), status_code=HTTP_STATUS.get(error.code, 500), media_type="application/json")
+    return Response(error_json(error), status_code=http_status(error), media_type="application/json")
 
 
 class ConsoleRoutes:
@@ -64,7 +63,7 @@ class ConsoleRoutes:
     def __init__(self, app: HostApp, settings: ConsoleConfig) -> None:
         self._app = app
         self._settings = settings
-        self._tokens = token_table(app.config)
+        self._tokens = app.tokens
         runtime = app.runtime
         self.sign_ins = SignIns(settings.sign_in_hours * 3600, settings.max_sign_ins, runtime.clock.monotonic)
         self._max_body = app.config.server.max_message_bytes
