@@ -11,9 +11,6 @@ from tests._support import make_config
 from tests._support import start_host
 from tests._support import stop_host
 
-# The SDK's testing kit, opted into the way a vendor's conftest.py does it.
-pytest_plugins = ["channelkit.sdk.testing"]
-
 
 @pytest.fixture
 async def host() -> AsyncIterator[RunningHost]:

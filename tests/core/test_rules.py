@@ -18,6 +18,7 @@ from channelkit.sdk.errors import NotActiveProvider
 from channelkit.sdk.errors import NotFound
 from channelkit.sdk.errors import SessionNotFound
 from channelkit.sdk.errors import TabNotFound
+from channelkit.v1 import provider_service_pb2 as ppb
 from tests.core._fixtures import TAB
 from tests.core._fixtures import accepted
 from tests.core._fixtures import make_core
@@ -45,12 +46,12 @@ def test_r3_focus_events_go_to_each_owner_and_closing_only_to_the_owner() -> Non
     core.take_deliveries()
     core.switch_session("agent-1", a.id)
     out = core.take_deliveries()
-    assert to_provider(out, "alpha") == [ev.SessionFocusChanged(a.id, True)]
-    assert to_provider(out, "beta") == [ev.SessionFocusChanged(b.id, False)]
+    assert to_provider(out, "alpha") == [ppb.SessionFocusChanged(session_id=a.id, focused=True)]
+    assert to_provider(out, "beta") == [ppb.SessionFocusChanged(session_id=b.id, focused=False)]
     assert to_provider(out, "gamma") == []
     core.close_session("agent-1", b.id)
     out = core.take_deliveries()
-    assert to_provider(out, "beta") == [ev.SessionClosed(b.id)]
+    assert to_provider(out, "beta") == [ppb.SessionClosed(session_id=b.id)]
     assert to_provider(out, "alpha") == []
 
 
@@ -61,7 +62,12 @@ def test_r3_notification_resolution_goes_only_to_the_sender() -> None:
     core.cancel_notification("beta", "tok")
     out = core.take_deliveries()
     assert to_provider(out, "beta") == [
-        ev.NotificationResolved(toast.id, NotificationAction.CANCELLED, NotificationReason.CANCELLED, "tok")
+        ppb.NotificationResolved(
+            notification_id=toast.id,
+            action=NotificationAction.CANCELLED,  # type: ignore[arg-type]
+            reason=NotificationReason.CANCELLED,  # type: ignore[arg-type]
+            cancellation_token="tok",
+        )
     ]
     assert to_provider(out, "alpha") == to_provider(out, "gamma") == []
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import logging
-
 import pytest
 
 from channelkit.host.core import Core
 from channelkit.host.core import TemplateCall
 from channelkit.host.core import TemplateCatalog
 from channelkit.host.core import ToastSpec
+from channelkit.host.core import events as ev
 from channelkit.host.core._templates import Scope
 from channelkit.sdk import PageType
 from channelkit.sdk import PanelMode
@@ -120,13 +119,14 @@ def test_the_context_fills_what_the_call_does_not_and_session_prefix_ignores_par
     assert session.title == "{literal} billing"
 
 
-def test_an_unfilled_placeholder_is_empty_and_logged_once(caplog: pytest.LogCaptureFixture) -> None:
+def test_an_unfilled_placeholder_is_empty_and_reported_once_as_a_notice() -> None:
     core = _core()
-    with caplog.at_level(logging.WARNING, logger="channelkit.host.core._templates"):
-        core.create_session("alpha", "agent-1", context={"topic": "a"}, template=_call("plain"))
-        core.create_session("alpha", "agent-1", context={"topic": "b"}, template=_call("plain"))
-    reports = [r.getMessage() for r in caplog.records if "{missing}" in r.getMessage()]
-    assert len(reports) == 1 and "plain" in reports[0]
+    core.create_session("alpha", "agent-1", context={"topic": "a"}, template=_call("plain"))
+    first = [o.message for o in core.take_outputs() if isinstance(o, ev.Notice)]
+    core.create_session("alpha", "agent-1", context={"topic": "b"}, template=_call("plain"))
+    second = [o.message for o in core.take_outputs() if isinstance(o, ev.Notice)]
+    assert len(first) == 1 and "plain" in first[0] and "{missing}" in first[0]
+    assert second == []
 
 
 def test_values_are_inserted_as_they_are_and_never_resolved_again() -> None:

@@ -15,6 +15,7 @@ from channelkit.sdk import NotificationReason as Reason
 from channelkit.sdk.errors import ConsentRequired
 from channelkit.sdk.errors import NotificationNotFound
 from channelkit.sdk.templates import NotificationTemplate
+from channelkit.v1 import provider_service_pb2 as ppb
 from tests.core._fixtures import accepted
 from tests.core._fixtures import make_core
 
@@ -60,7 +61,7 @@ def test_a_full_queue_rejects_at_once() -> None:
     assert all(t.action is None for t in [shown, *waiting])
     deliveries = core.take_deliveries()
     told = [d.payload for d in deliveries if isinstance(d, ev.ToProvider) and d.provider == "gamma"]
-    assert [type(p) for p in told] == [ev.NotificationResolved]
+    assert [type(p) for p in told] == [ppb.NotificationResolved]
     assert not any(
         isinstance(d, ev.ToAgent) and getattr(d.payload, "notification_id", "") == refused.id for d in deliveries
     )
@@ -88,13 +89,13 @@ def test_waiting_too_long_rejects_but_a_shown_toast_gets_its_whole_timeout() -> 
 
 def test_the_next_deadline_covers_shown_waiting_and_the_gap() -> None:
     core, clock = make_core(toast_queue_seconds=30.0, toast_gap_seconds=2.0)
-    assert core.next_toast_deadline() is None
+    assert core.toast_deadline("agent-1") is None
     shown = _offer(core, timeout_seconds=10)
     _offer(core, "beta")
-    assert core.next_toast_deadline() == 10.0
+    assert core.toast_deadline("agent-1") == 10.0
     clock.advance(4)
     core.respond_to_notification("agent-1", shown.id, Action.ACCEPT)
-    assert _shown(core) is None and core.next_toast_deadline() == 6.0  # the gap, then the next one shows
+    assert _shown(core) is None and core.toast_deadline("agent-1") == 6.0  # the gap, then the next one shows
     clock.advance(2)
     core.expire_due()
     assert _shown(core) is not None and _shown(core).provider == "beta"  # type: ignore[union-attr]

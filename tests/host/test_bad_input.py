@@ -8,11 +8,12 @@ from typing import cast
 
 import grpc
 import pytest
-from google.protobuf import message_factory
 from google.protobuf.message import DecodeError
 from google.protobuf.message import Message
 
-from channelkit.host._app import SERVICES
+from channelkit.sdk.runtime.rpcs import AgentService
+from channelkit.sdk.runtime.rpcs import HostService
+from channelkit.sdk.runtime.rpcs import ProviderService
 from channelkit.v1 import agent_service_pb2 as apb
 from channelkit.v1 import provider_service_pb2 as ppb
 from channelkit.v1 import workspace_pb2 as wpb
@@ -38,16 +39,18 @@ def _credentials(host: RunningHost, service: str) -> tuple[tuple[str, str], ...]
     return (("authorization", f"Bearer {host.secrets.by_name[name]}"),)
 
 
+SERVICES = (ProviderService, AgentService, HostService)
+
+
 async def test_random_bytes_to_every_method_answer_invalid_argument(host: RunningHost) -> None:
     rng = random.Random(20261121)
     for service in SERVICES:
-        for method in service.methods:
-            request_type = message_factory.GetMessageClass(method.input_type)
-            path = f"/{service.full_name}/{method.name}"
-            metadata = _credentials(host, service.name)
+        for rpc in service.rpcs():
+            path = rpc.path
+            metadata = _credentials(host, service.descriptor.name)
             for _ in range(3):
-                payload = _undecodable(request_type, rng)
-                if method.server_streaming:
+                payload = _undecodable(rpc.request, rng)
+                if rpc.streaming:
                     call = cast(Any, host.channel.unary_stream(path))(payload, metadata=metadata)
                     with pytest.raises(grpc.aio.AioRpcError) as caught:
                         async for _ in call:

@@ -6,6 +6,9 @@ from collections.abc import Callable
 
 import pytest
 
+from channelkit.host.testing import AgentSimulator
+from channelkit.host.testing import AgentView
+from channelkit.host.testing import InMemoryHost
 from channelkit.reference_providers._directory import CUSTOMERS
 from channelkit.reference_providers.chat import Chat
 from channelkit.reference_providers.sms import Sms
@@ -14,9 +17,6 @@ from channelkit.sdk import AuthorRole
 from channelkit.sdk import PageType
 from channelkit.sdk import events
 from channelkit.sdk.errors import InvalidArgument
-from channelkit.sdk.testing import AgentSimulator
-from channelkit.sdk.testing import AgentView
-from channelkit.sdk.testing import InMemoryHost
 
 Factory = Callable[..., InMemoryHost]
 ADA, ALAN, GRACE = CUSTOMERS[0], CUSTOMERS[1], CUSTOMERS[2]

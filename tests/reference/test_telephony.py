@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 import pytest
 
+from channelkit.host.testing import AgentSimulator
+from channelkit.host.testing import InMemoryHost
 from channelkit.reference_providers._call import Call
 from channelkit.reference_providers._call import CallState
 from channelkit.reference_providers._call import InvalidTransition
@@ -16,8 +18,6 @@ from channelkit.sdk import PageType
 from channelkit.sdk import events
 from channelkit.sdk.errors import ActionNotFound
 from channelkit.sdk.errors import FailedPrecondition
-from channelkit.sdk.testing import AgentSimulator
-from channelkit.sdk.testing import InMemoryHost
 
 Factory = Callable[..., InMemoryHost]
 ADA = CUSTOMERS[0]

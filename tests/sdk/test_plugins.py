@@ -14,8 +14,8 @@ from channelkit.sdk import Provider
 from channelkit.sdk import ProviderRegistry
 from channelkit.sdk import RegistrationError
 from channelkit.sdk import hookspecs
-from channelkit.sdk._plugins import plugin_manager
-from channelkit.sdk._plugins import register_plugin
+from channelkit.sdk.runtime import plugin_manager
+from channelkit.sdk.runtime import register_plugin
 from tests._support import start_host
 from tests._support import stop_host
 from tests.providers._helpers import PROVIDER_SCRIPT

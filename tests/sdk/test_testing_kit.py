@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 from acme_echo.plugin import AcmeEcho
 
+from channelkit.host.testing import InMemoryHost
 from channelkit.sdk import Host
 from channelkit.sdk import NotificationAction
 from channelkit.sdk import Provider
@@ -16,7 +17,6 @@ from channelkit.sdk.errors import ConsentRequired
 from channelkit.sdk.errors import InvalidArgument
 from channelkit.sdk.errors import LimitReached
 from channelkit.sdk.errors import SessionNotFound
-from channelkit.sdk.testing import InMemoryHost
 
 Factory = Callable[..., InMemoryHost]
 

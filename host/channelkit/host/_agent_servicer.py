@@ -1,4 +1,4 @@
-"""AgentService: the agent's own workspace, nothing else (``identity.name`` is the agent id)."""
+"""AgentService: the agent's own workspace, nothing else (the caller is the authenticated agent)."""
 
 from __future__ import annotations
 
@@ -7,33 +7,36 @@ from typing import Any
 
 import grpc
 
-from channelkit.host import _convert as convert
-from channelkit.host._auth import Identity
-from channelkit.host._router import write_within
+from channelkit.host import _toproto as toproto
+from channelkit.host._rpc import identity
 from channelkit.host._runtime import HostRuntime
-from channelkit.host.core import events as ev
 from channelkit.v1 import agent_service_pb2 as pb
+from channelkit.v1 import agent_service_pb2_grpc as pb_grpc
+from channelkit.v1 import workspace_pb2 as wpb
 
 Context = grpc.aio.ServicerContext[Any, Any]
-Ctx = Context | None  # None when an in-process provider calls without a transport
-_WATCH_AGAIN = "this workspace watcher stopped reading and was ended; watch again for a fresh snapshot"
 
 
-class AgentServicer:
+def _agent() -> str:
+    return identity().name
+
+
+class AgentServicer(pb_grpc.AgentServiceServicer):
     """One method per AgentService RPC."""
 
     def __init__(self, runtime: HostRuntime) -> None:
         self.rt = runtime
         self.core = runtime.core
-        self._write_timeout = runtime.config.server.stream_write_timeout_seconds
 
     def _workspace(self, agent_id: str) -> pb.Workspace:
-        return convert.workspace(self.core.workspace(agent_id), self.rt.presences)
+        return toproto.workspace(self.core.workspace(agent_id), self.rt.presences)
 
-    async def watch_workspace(self, identity: Identity, request: pb.WatchWorkspaceRequest, context: Context) -> None:
-        """Write :meth:`events` to the stream, ending a watcher whose writes stall."""
-        async for event in self.events(identity.name, request):
-            await write_within(context, event, self._write_timeout, _WATCH_AGAIN)
+    async def WatchWorkspace(
+        self, request: pb.WatchWorkspaceRequest, context: Context
+    ) -> AsyncIterator[pb.WorkspaceEvent]:
+        """The workspace's events: a resume or a snapshot, then every delta."""
+        async for event in self.events(_agent(), request):
+            yield event
 
     async def events(self, agent_id: str, request: pb.WatchWorkspaceRequest) -> AsyncIterator[pb.WorkspaceEvent]:
         """The missed deltas (a resume) or a snapshot, then every new delta; for gRPC and the web console alike.
@@ -57,80 +60,80 @@ class AgentServicer:
 
     def _snapshot(self, agent_id: str, seq: int, epoch: str) -> pb.WorkspaceEvent:
         return pb.WorkspaceEvent(
-            seq=seq, epoch=epoch, occurred_at=convert.timestamp(self.rt.clock.now()), snapshot=self._workspace(agent_id)
+            seq=seq, epoch=epoch, occurred_at=toproto.timestamp(self.rt.clock.now()), snapshot=self._workspace(agent_id)
         )
 
-    async def get_workspace(
-        self, identity: Identity, _request: pb.GetWorkspaceRequest, _: Ctx
-    ) -> pb.GetWorkspaceResponse:
+    async def GetWorkspace(self, request: pb.GetWorkspaceRequest, context: Context) -> pb.GetWorkspaceResponse:
         """The whole workspace."""
-        feed = self.rt.feeds[identity.name]
-        return pb.GetWorkspaceResponse(workspace=self._workspace(identity.name), seq=feed.seq, epoch=feed.epoch)
+        agent = _agent()
+        feed = self.rt.feeds[agent]
+        return pb.GetWorkspaceResponse(workspace=self._workspace(agent), seq=feed.seq, epoch=feed.epoch)
 
-    async def switch_session(
-        self, identity: Identity, request: pb.SwitchSessionRequest, _: Ctx
-    ) -> pb.SwitchSessionResponse:
+    async def SwitchSession(self, request: pb.SwitchSessionRequest, context: Context) -> pb.SwitchSessionResponse:
         """Focus a session."""
-        session = self.rt.apply(lambda: self.core.switch_session(identity.name, request.session_id))
-        return pb.SwitchSessionResponse(session=convert.session_in(self.core.workspace(identity.name), session))
+        agent = _agent()
+        session = self.rt.apply(lambda: self.core.switch_session(agent, request.session_id))
+        return pb.SwitchSessionResponse(session=toproto.session_in(self.core.workspace(agent), session))
 
-    async def close_session(
-        self, identity: Identity, request: pb.CloseSessionRequest, _: Ctx
-    ) -> pb.CloseSessionResponse:
+    async def CloseSession(self, request: pb.CloseSessionRequest, context: Context) -> pb.CloseSessionResponse:
         """Close a session."""
-        focused = self.rt.apply(lambda: self.core.close_session(identity.name, request.session_id))
+        agent = _agent()
+        focused = self.rt.apply(lambda: self.core.close_session(agent, request.session_id))
         return pb.CloseSessionResponse(focused_session_id=focused)
 
-    async def focus_tab(self, identity: Identity, request: pb.AgentFocusTabRequest, _: Ctx) -> pb.AgentFocusTabResponse:
+    async def FocusTab(self, request: pb.AgentFocusTabRequest, context: Context) -> pb.AgentFocusTabResponse:
         """Focus a tab within its session."""
-        tab = self.rt.apply(lambda: self.core.agent_focus_tab(identity.name, request.tab_id))
-        return pb.AgentFocusTabResponse(tab=convert.tab(tab, tab.id))
+        agent = _agent()
+        tab = self.rt.apply(lambda: self.core.agent_focus_tab(agent, request.tab_id))
+        return pb.AgentFocusTabResponse(tab=toproto.tab(tab, tab.id))
 
-    async def close_tab(self, identity: Identity, request: pb.AgentCloseTabRequest, _: Ctx) -> pb.AgentCloseTabResponse:
+    async def CloseTab(self, request: pb.AgentCloseTabRequest, context: Context) -> pb.AgentCloseTabResponse:
         """Close a tab."""
-        self.rt.apply(lambda: self.core.agent_close_tab(identity.name, request.tab_id))
+        agent = _agent()
+        self.rt.apply(lambda: self.core.agent_close_tab(agent, request.tab_id))
         return pb.AgentCloseTabResponse()
 
-    async def respond_to_notification(
-        self, identity: Identity, request: pb.RespondToNotificationRequest, _: Ctx
+    async def RespondToNotification(
+        self, request: pb.RespondToNotificationRequest, context: Context
     ) -> pb.RespondToNotificationResponse:
         """Accept or reject a toast."""
-        self.rt.apply(lambda: self.core.respond_to_notification(identity.name, request.notification_id, request.action))
+        agent = _agent()
+        self.rt.apply(lambda: self.core.respond_to_notification(agent, request.notification_id, request.action))
         return pb.RespondToNotificationResponse()
 
-    async def click_to_act(self, identity: Identity, request: pb.ClickToActRequest, _: Ctx) -> pb.ClickToActResponse:
+    async def ClickToAct(self, request: pb.ClickToActRequest, context: Context) -> pb.ClickToActResponse:
         """Send a click to exactly one provider."""
-        c = request.click
-        click = ev.ClickToAct(value=c.value, name=c.name, format=c.format, entity_name=c.entity_name)
-        provider = self.rt.apply(lambda: self.core.click_to_act(identity.name, click))
-        return pb.ClickToActResponse(provider=provider)
+        agent = _agent()
+        return pb.ClickToActResponse(provider=self.rt.apply(lambda: self.core.click_to_act(agent, request.click)))
 
-    async def set_presence(
-        self, identity: Identity, request: pb.AgentSetPresenceRequest, _: Ctx
-    ) -> pb.AgentSetPresenceResponse:
+    async def SetPresence(self, request: pb.AgentSetPresenceRequest, context: Context) -> pb.AgentSetPresenceResponse:
         """Set presence."""
-        presence = self.rt.apply(lambda: self.core.set_presence(identity.name, request.presence))
-        return pb.AgentSetPresenceResponse(presence=presence)
+        agent = _agent()
+        return pb.AgentSetPresenceResponse(
+            presence=self.rt.apply(lambda: self.core.set_presence(agent, request.presence))
+        )
 
-    async def set_panel_mode(
-        self, identity: Identity, request: pb.AgentSetPanelModeRequest, _: Ctx
+    async def SetPanelMode(
+        self, request: pb.AgentSetPanelModeRequest, context: Context
     ) -> pb.AgentSetPanelModeResponse:
         """Set the panel mode."""
-        mode = self.rt.apply(lambda: self.core.set_panel_mode(identity.name, request.mode))
-        return pb.AgentSetPanelModeResponse(mode=convert.panel_mode(mode))
+        agent = _agent()
+        mode = self.rt.apply(lambda: self.core.set_panel_mode(agent, request.mode))
+        return pb.AgentSetPanelModeResponse(mode=wpb.PanelMode.ValueType(mode))
 
-    async def set_panel_width(
-        self, identity: Identity, request: pb.AgentSetPanelWidthRequest, _: Ctx
+    async def SetPanelWidth(
+        self, request: pb.AgentSetPanelWidthRequest, context: Context
     ) -> pb.AgentSetPanelWidthResponse:
         """Set the panel width."""
-        width = self.rt.apply(lambda: self.core.set_panel_width(identity.name, request.width))
-        return pb.AgentSetPanelWidthResponse(width=width)
+        agent = _agent()
+        return pb.AgentSetPanelWidthResponse(
+            width=self.rt.apply(lambda: self.core.set_panel_width(agent, request.width))
+        )
 
-    async def invoke_action(
-        self, identity: Identity, request: pb.InvokeActionRequest, _: Ctx
-    ) -> pb.InvokeActionResponse:
+    async def InvokeAction(self, request: pb.InvokeActionRequest, context: Context) -> pb.InvokeActionResponse:
         """Press a session's button; its owner alone is told."""
+        agent = _agent()
         owner = self.rt.apply(
-            lambda: self.core.invoke_action(identity.name, request.session_id, request.action_id, request.text)
+            lambda: self.core.invoke_action(agent, request.session_id, request.action_id, request.text)
         )
         return pb.InvokeActionResponse(provider=owner)

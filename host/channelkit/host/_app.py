@@ -7,11 +7,11 @@ same host it meets in production.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 
 from channelkit.host._agent_servicer import AgentServicer
 from channelkit.host._auth import Identity
+from channelkit.host._auth import TokenTable
 from channelkit.host._catalog import build_sinks
 from channelkit.host._catalog import build_templates
 from channelkit.host._host_servicer import HostServicer
@@ -28,17 +28,12 @@ from channelkit.host.config import HostConfig
 from channelkit.host.core import Clock
 from channelkit.sdk import HostInfo
 from channelkit.sdk import Provider
-from channelkit.v1 import agent_service_pb2
-from channelkit.v1 import host_service_pb2
-from channelkit.v1 import provider_service_pb2
+from channelkit.sdk.runtime.rpcs import AgentService
+from channelkit.sdk.runtime.rpcs import HostService
+from channelkit.sdk.runtime.rpcs import ProviderService
 
-log = logging.getLogger(__name__)
-
-SERVICES = (
-    provider_service_pb2.DESCRIPTOR.services_by_name["ProviderService"],
-    agent_service_pb2.DESCRIPTOR.services_by_name["AgentService"],
-    host_service_pb2.DESCRIPTOR.services_by_name["HostService"],
-)
+SERVICES = (ProviderService, AgentService, HostService)
+"""Every contract service this host serves, as its RPC table."""
 
 
 class HostApp:
@@ -53,18 +48,28 @@ class HostApp:
         self.runtime = HostRuntime(
             self.config, clock, templates=templates, sinks=build_sinks(self.config, self.plugins)
         )
-        provider, agent, host = SERVICES
+        write_timeout = self.config.server.stream_write_timeout_seconds
         self.provider_binding = ServiceBinding(
-            provider, ProviderServicer(self.runtime), guard=self._guard_provider, idempotency=self.runtime.idempotency
+            ProviderService,
+            ProviderServicer(self.runtime),
+            guard=self._guard_provider,
+            idempotency=self.runtime.idempotency,
+            write_timeout=write_timeout,
+            stalled="this Events stream stopped reading and was ended; resume from the last processed seq",
         )
         self.in_process = InProcessProviders(self.runtime, self.provider_binding, self.config.plugins)
         self.agent_servicer = AgentServicer(self.runtime)
-        self.agent_binding = ServiceBinding(agent, self.agent_servicer)
+        self.agent_binding = ServiceBinding(
+            AgentService,
+            self.agent_servicer,
+            write_timeout=write_timeout,
+            stalled="this workspace watcher stopped reading and was ended; watch again for a fresh snapshot",
+        )
         self.host_binding = ServiceBinding(
-            host, HostServicer(self.runtime, self.plugins.statuses, self.in_process.status)
+            HostService, HostServicer(self.runtime, self.plugins.statuses, self.in_process.status)
         )
         self.info = HostInfo(address="", providers=tuple(p.name for p in self.config.providers))
-        self.tokens = token_table(self.config)
+        self.tokens: TokenTable = token_table(self.config)
         """Every credential of this host; the gRPC and web console edges authenticate against this one table."""
 
     @property
@@ -85,21 +90,13 @@ class HostApp:
             )
         await self.in_process.start(in_process_classes(self.config, self.plugins))
         self.info = self.info.model_copy(update={"address": address})
-        self._call_hook("channelkit_host_started")
+        self.plugins.hooks.host_started(self.info)
 
     async def stop(self, grace: float) -> None:
         """Tell plugins, stop in-process providers, then end pending toasts and every stream.
 
         Providers stop first so their ``on_stop`` may still call the host.
         """
-        self._call_hook("channelkit_host_stopping")
+        self.plugins.hooks.host_stopping(self.info)
         await self.in_process.stop(grace)
         self.runtime.shutdown()
-
-    def _call_hook(self, name: str) -> None:
-        """Call a lifecycle hook on each plugin separately, so one failing plugin does not silence the rest."""
-        for impl in getattr(self.plugins.manager.hook, name).get_hookimpls():
-            try:
-                impl.function(info=self.info)
-            except Exception:
-                log.exception("plugin %s: hook %s raised; continuing", impl.plugin_name, name)

@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from collections.abc import Iterable
 from typing import TypeVar
 
-import pluggy
-
+from channelkit.host._hooks import failure
 from channelkit.host._plugin_loader import LoadedPlugins
 from channelkit.host._plugin_loader import load_plugins
 from channelkit.host._plugin_loader import with_plugin_providers
@@ -27,7 +25,6 @@ from channelkit.host.analytics import _builtin
 from channelkit.host.config import ConfigError
 from channelkit.host.config import HostConfig
 from channelkit.host.core import TemplateCatalog
-from channelkit.sdk import RegistrationError
 from channelkit.sdk.analytics import AnalyticsSink
 from channelkit.sdk.analytics import AnalyticsSinkRegistry
 from channelkit.sdk.templates import NotificationTemplate
@@ -78,13 +75,11 @@ def build_templates(config: HostConfig, plugins: LoadedPlugins) -> TemplateCatal
     """Every template the host serves; ConfigError for a configuration mistake."""
     merged = _Merged()
     report = _reporter(plugins)
-    for plugin, result in _each_plugin(plugins.manager, "channelkit_default_templates", report):
-        if result is None:
-            continue
-        if not isinstance(result, TemplateSet):
-            report(plugin, f"channelkit_default_templates returned {type(result).__name__}, not a TemplateSet")
-            continue
-        merged.add_plugin_set(plugin, result, report)
+    for plugin, result, problem in plugins.hooks.default_templates():
+        if problem:
+            report(plugin, problem)
+        elif result is not None:
+            merged.add_plugin_set(plugin, result, report)
     merged.add_config(config.templates)
     tab_names = set(merged.entries["tabs"])
     for name, (template, source) in list(merged.entries["sessions"].items()):
@@ -122,10 +117,9 @@ def build_sinks(config: HostConfig, plugins: LoadedPlugins, *, check_only: bool 
     report = _reporter(plugins)
     if not plugins.manager.is_registered(_builtin):
         plugins.manager.register(_builtin, name="channelkit-builtin")
-    for plugin, _ in _each_plugin(
-        plugins.manager, "channelkit_register_analytics_sinks", report, before=registry.loading, sinks=registry
-    ):
-        log.debug("plugin %s offered analytics sinks", plugin)
+    for call in plugins.hooks.register_analytics_sinks(registry):
+        if call.error is not None:
+            report(call.plugin, failure("channelkit_register_analytics_sinks", call.error))
     sinks: list[AnalyticsSink] = []
     for index, entry in enumerate(config.analytics.sinks):
         factory = registry.factory(entry.kind)
@@ -142,25 +136,6 @@ def build_sinks(config: HostConfig, plugins: LoadedPlugins, *, check_only: bool 
                 sink.close()
             raise ConfigError(f"{where}: {exc}") from None
     return sinks
-
-
-def _each_plugin(
-    manager: pluggy.PluginManager,
-    hook: str,
-    report: Callable[[str, str], None],
-    before: Callable[[str], None] | None = None,
-    **kwargs: object,
-) -> Iterable[tuple[str, object]]:
-    """Call ``hook`` on one plugin at a time, reporting (not raising) a plugin's failure."""
-    for impl in getattr(manager.hook, hook).get_hookimpls():
-        if before is not None:
-            before(impl.plugin_name)
-        try:
-            yield impl.plugin_name, impl.function(**{k: v for k, v in kwargs.items() if k in impl.argnames})
-        except RegistrationError as exc:
-            report(impl.plugin_name, str(exc))
-        except Exception as exc:
-            report(impl.plugin_name, f"{hook} raised {type(exc).__name__}: {exc}")
 
 
 def _reporter(plugins: LoadedPlugins) -> Callable[[str, str], None]:

@@ -7,19 +7,18 @@ from typing import Any
 
 import grpc
 
-from channelkit.host import _convert as convert
-from channelkit.host._auth import Identity
+from channelkit.host import _toproto as toproto
 from channelkit.host._plugin_loader import PluginStatus
 from channelkit.host._runtime import HostRuntime
 from channelkit.host.core import ProviderInfo
 from channelkit.v1 import host_service_pb2 as pb
+from channelkit.v1 import host_service_pb2_grpc as pb_grpc
 
 Context = grpc.aio.ServicerContext[Any, Any]
-Ctx = Context | None  # None when called in memory
 FaultStatus = Callable[[str], tuple[int, bool] | None]
 
 
-class HostServicer:
+class HostServicer(pb_grpc.HostServiceServicer):
     """One method per HostService RPC."""
 
     def __init__(self, runtime: HostRuntime, plugins: list[PluginStatus], faults: FaultStatus) -> None:
@@ -27,24 +26,11 @@ class HostServicer:
         self._plugins = plugins
         self._faults = faults
 
-    async def list_providers(
-        self, _identity: Identity, _request: pb.ListProvidersRequest, _: Ctx
-    ) -> pb.ListProvidersResponse:
+    async def ListProviders(self, request: pb.ListProvidersRequest, context: Context) -> pb.ListProvidersResponse:
         """Every configured provider with its status, lowest channel order first, then the plugins."""
         return pb.ListProvidersResponse(
             providers=[self._status(info) for info in self.rt.core.providers()],
-            plugins=[
-                pb.PluginStatus(
-                    name=p.name,
-                    value=p.value,
-                    distribution=p.distribution,
-                    version=p.version,
-                    providers=p.providers,
-                    error=p.error,
-                    blocked=p.blocked,
-                )
-                for p in self._plugins
-            ],
+            plugins=[toproto.fill(pb.PluginStatus, p) for p in self._plugins],
         )
 
     def _status(self, info: ProviderInfo) -> pb.ProviderStatus:
@@ -60,7 +46,7 @@ class HostServicer:
             connected=log.connected and not quarantined,
             enabled=info.enabled,
             last_error=error,
-            last_error_at=convert.timestamp(error_at) if error_at else None,
+            last_error_at=toproto.timestamp(error_at) if error_at else None,
             head_seq=log.head_seq,
             open_sessions=self.rt.core.open_sessions_of(info.name),
             faults=faults,
@@ -69,21 +55,12 @@ class HostServicer:
         )
 
     def _counters(self, provider: str, delivered: int) -> pb.ProviderCounters:
-        c = self.rt.core.counters[provider]
-        return pb.ProviderCounters(
-            offered=c.offered,
-            accepted=c.accepted,
-            rejected=c.rejected,
-            timed_out=c.timed_out,
-            cancelled=c.cancelled,
-            sessions_opened=c.sessions_opened,
-            sessions_closed=c.sessions_closed,
-            attention_requests=c.attention_requests,
-            events_delivered=delivered,
-            errors=self.rt.error_counts.get(provider, 0),
-        )
+        counters = toproto.fill(pb.ProviderCounters, self.rt.core.counters[provider])
+        counters.events_delivered = delivered
+        counters.errors = self.rt.error_counts.get(provider, 0)
+        return counters
 
-    async def inject_event(self, _identity: Identity, request: pb.InjectEventRequest, _: Ctx) -> pb.InjectEventResponse:
+    async def InjectEvent(self, request: pb.InjectEventRequest, context: Context) -> pb.InjectEventResponse:
         """Deliver an outside event to one provider's stream."""
         self.rt.apply(
             lambda: self.rt.core.inject_event(

@@ -5,8 +5,10 @@ handler that blocks (a synchronous HTTP call, ``time.sleep``) stalls only that
 provider. Its calls reach the host's core on the host's loop, through the same
 ServiceBinding a gRPC call goes through, with the identity bound when the
 provider was loaded. Its events come from its own log only (never a broadcast),
-a batch at a time: the batch is the provider's bounded inbox, and the log's
-retention bounds how far it may fall behind before it must resync.
+through the same :class:`~channelkit.host._router.EventStream` the gRPC
+``Events`` handler reads, a batch at a time, into the same
+:class:`~channelkit.sdk.runtime.ProviderRunner` that ``channelkit-provider run``
+uses: exactly-once, faults and falling behind work alike in both modes.
 
 Faults — a handler that raises (even ``SystemExit``), runs past its timeout,
 or a provider that falls behind — are counted and logged with the provider's
@@ -34,17 +36,20 @@ from google.protobuf.message import Message
 
 from channelkit.host._auth import Identity
 from channelkit.host._auth import Role
+from channelkit.host._router import EventStream
 from channelkit.host._router import ProviderLog
 from channelkit.host._rpc import ServiceBinding
 from channelkit.host._runtime import HostRuntime
 from channelkit.host.config import PluginsConfig
 from channelkit.sdk import Provider
-from channelkit.sdk._dispatch import Fault
-from channelkit.sdk._runner import ProviderRunner
-from channelkit.sdk._runner import StartFailed
+from channelkit.sdk.runtime import Fault
+from channelkit.sdk.runtime import ProviderRunner
+from channelkit.sdk.runtime import StartFailed
+from channelkit.sdk.runtime.rpcs import Rpc
 from channelkit.v1 import provider_service_pb2 as pb
 
-M = TypeVar("M", bound=Message)
+Req = TypeVar("Req", bound=Message)
+Resp = TypeVar("Resp", bound=Message)
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
@@ -85,12 +90,9 @@ class InProcessTransport:
         self._identity = identity
         self._host = host
 
-    async def call(self, method: str, request: Message, response_type: type[M]) -> M:
-        """Run ``method`` on the host loop; raises the ChannelkitError a remote caller would get."""
-        response = await self._host.run(self._binding.invoke(self._identity, method, request))
-        if not isinstance(response, response_type):
-            raise TypeError(f"{method} answered {type(response).__name__}, not {response_type.__name__}")
-        return response
+    async def call(self, rpc: Rpc[Req, Resp], request: Req) -> Resp:
+        """Run ``rpc`` on the host loop; raises the ChannelkitError a remote caller would get."""
+        return await self._host.run(self._binding.invoke(self._identity, rpc, request))
 
 
 class InProcessConnection:
@@ -102,31 +104,22 @@ class InProcessConnection:
         self._host = host
         self._batch = batch
 
-    async def _open(self, after_seq: int) -> int:
-        self._log.after(after_seq)  # CURSOR_EXPIRED before anything is delivered
-        return self._log.open_stream()
-
-    async def _next_batch(self, cursor: int, stream: int) -> list[pb.ProviderEvent]:
-        await self._log.wait_beyond(cursor, stream)
-        batch = self._log.after(cursor)[: self._batch]
-        if batch:
-            self._log.mark_delivered(batch[-1].seq)
-        return batch
-
-    async def _close(self) -> None:
-        self._log.close_stream()
+    async def _open(self, after_seq: int) -> EventStream:
+        return self._log.stream(after_seq)
 
     async def events(self, after_seq: int) -> AsyncIterator[pb.ProviderEvent]:
         """Events after ``after_seq`` until the host stops or the provider is stopped."""
         stream = await self._host.run(self._open(after_seq))
-        cursor = after_seq
         try:
             while True:
-                for message in await self._host.run(self._next_batch(cursor, stream)):
+                for message in await self._host.run(stream.next_batch(self._batch)):
                     yield message
-                    cursor = message.seq
         finally:
-            self._host.fire_and_forget(self._close())  # the host loop may already be closed
+            self._host.fire_and_forget(_closed(stream))  # the host loop may already be closed
+
+
+async def _closed(stream: EventStream) -> None:
+    stream.close()
 
 
 class ProviderWorker:

@@ -18,6 +18,7 @@ from dataclasses import field
 
 import pluggy
 
+from channelkit.host._hooks import HostHooks
 from channelkit.host.config import HostConfig
 from channelkit.host.config import PluginsConfig
 from channelkit.host.config import ProviderConfig
@@ -25,8 +26,8 @@ from channelkit.sdk import ENTRY_POINT_GROUP
 from channelkit.sdk import Provider
 from channelkit.sdk import ProviderRegistry
 from channelkit.sdk import RegistrationError
-from channelkit.sdk._plugins import plugin_manager
-from channelkit.sdk._plugins import register_plugin
+from channelkit.sdk.runtime import plugin_manager
+from channelkit.sdk.runtime import register_plugin
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,11 @@ class LoadedPlugins:
     registry: ProviderRegistry
     statuses: list[PluginStatus]
     manager: pluggy.PluginManager
+
+    @property
+    def hooks(self) -> HostHooks:
+        """The typed facade through which the host calls every hook."""
+        return HostHooks(self.manager)
 
 
 def _status_of(entry_point: importlib.metadata.EntryPoint) -> PluginStatus:

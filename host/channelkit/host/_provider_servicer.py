@@ -1,105 +1,64 @@
-"""ProviderService: authenticate (done by the interceptor), convert, call the core, convert back."""
+"""ProviderService: the caller is the authenticated provider; convert, run the core command, convert back.
+
+Each method is the contract's RPC (mypy checks it against the generated
+``ProviderServiceServicer``); requests become core arguments in
+:mod:`._fromproto` and results become messages in :mod:`._toproto`.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC
+from collections.abc import AsyncIterator
 from typing import Any
 
 import grpc
 
-from channelkit.host import _convert as convert
-from channelkit.host._auth import Identity
-from channelkit.host._router import slow_consumer
-from channelkit.host._router import write_within
+from channelkit.host import _fromproto as fromproto
+from channelkit.host import _toproto as toproto
+from channelkit.host._rpc import identity
 from channelkit.host._runtime import HostRuntime
 from channelkit.host.core import Session
-from channelkit.host.core import SessionAction
 from channelkit.host.core import Tab
-from channelkit.host.core import TabSpec
-from channelkit.host.core import TemplateCall
-from channelkit.host.core import ToastSpec
 from channelkit.host.core import _validate as check
-from channelkit.sdk.errors import CursorExpired
+from channelkit.sdk import limits
 from channelkit.sdk.errors import ErrorReason
 from channelkit.sdk.errors import FailedPrecondition
 from channelkit.sdk.errors import ResourceExhausted
 from channelkit.v1 import provider_service_pb2 as pb
+from channelkit.v1 import provider_service_pb2_grpc as pb_grpc
 from channelkit.v1 import workspace_pb2 as wpb
 
 Context = grpc.aio.ServicerContext[Any, Any]
-Ctx = Context | None  # None when an in-process provider calls without a transport
 SUPPORTED_PROTOCOL_VERSIONS = frozenset({1})
-_RESUME = "this Events stream fell behind and was ended; resume from the last processed seq"
+EVENTS_PER_WRITE_BATCH = 256
 
 
-def _tab_spec(spec: pb.TabSpec) -> TabSpec:
-    record = (spec.record.entity_name, spec.record.entity_id) if spec.HasField("record") else None
-    return TabSpec(
-        title=spec.title, page_type=spec.page_type, target=spec.target, can_close=spec.can_close, record=record
-    )
+def _caller() -> str:
+    return identity().name
 
 
-TemplateRequest = (
-    pb.CreateSessionRequest
-    | pb.CreateTabRequest
-    | pb.NotifyEventRequest
-    | pb.SetSessionTitleRequest
-    | pb.SetTabTitleRequest
-)
-
-
-def _template(request: TemplateRequest, name: str) -> TemplateCall | None:
-    """The template request of a call; None when it names no template and gives no parameters.
-
-    Title changes name no template (it is the session's or tab's own), so they pass ``name`` "".
-    """
-    given = request.HasField("template_parameters")
-    if not name and not given:
-        return None
-    if not name and not isinstance(request, pb.SetSessionTitleRequest | pb.SetTabTitleRequest):
-        raise check.invalid("template_parameters", "is only used together with template")
-    parameters = request.template_parameters
-    return TemplateCall(name, dict(parameters.values), {k: dict(v.values) for k, v in parameters.tabs.items()})
-
-
-def _action(message: wpb.SessionAction) -> SessionAction:
-    return SessionAction(
-        id=message.id,
-        label=message.label,
-        takes_text=message.takes_text,
-        placeholder=message.placeholder,
-        enabled=message.enabled,
-    )
-
-
-class ProviderServicer:
-    """One method per ProviderService RPC; ``identity.name`` is the calling provider."""
+class ProviderServicer(pb_grpc.ProviderServiceServicer):
+    """One method per ProviderService RPC."""
 
     def __init__(self, runtime: HostRuntime) -> None:
         self.rt = runtime
         self.core = runtime.core
-        limits = runtime.config.limits
-        self._limits = wpb.HostLimits(
-            max_sessions=limits.max_sessions,
-            max_tabs=limits.max_tabs,
-            attention_cooldown_ms=int(limits.attention_cooldown_seconds * 1000),
-            rate_limit_per_second=limits.rate_limit_per_second,
-            rate_limit_burst=limits.rate_limit_burst,
-            event_retention=limits.event_retention,
-            max_message_bytes=runtime.config.server.max_message_bytes,
-            max_transcript_entries=limits.max_transcript_entries,
-        )
-        self._write_timeout = runtime.config.server.stream_write_timeout_seconds
+        self._limits = toproto.host_limits(runtime.config)
+
+    def _session(self, session: Session) -> wpb.Session:
+        return toproto.session_in(self.core.workspace(session.agent_id), session)
+
+    def _tab(self, tab: Tab) -> wpb.Tab:
+        return toproto.tab_in(self.core, tab)
 
     # --- handshake and events ------------------------------------------------------------
 
-    async def hello(self, identity: Identity, request: pb.HelloRequest, _: Ctx) -> pb.HelloResponse:
+    async def Hello(self, request: pb.HelloRequest, context: Context) -> pb.HelloResponse:
         """Negotiate the protocol version and describe the caller's world."""
         offered = list(request.protocol_versions)
         if not offered:
             raise check.invalid("protocol_versions", "must list at least one version")
-        check.text("software_version", request.software_version, max_len=check.MAX_ID)
+        check.text("software_version", request.software_version, max_len=limits.ID_MAX)
         common = SUPPORTED_PROTOCOL_VERSIONS.intersection(offered)
         if not common:
             supported = ",".join(map(str, sorted(SUPPORTED_PROTOCOL_VERSIONS)))
@@ -108,61 +67,49 @@ class ProviderServicer:
                 reason=ErrorReason.PROTOCOL_VERSION_UNSUPPORTED,
                 metadata={"offered": ",".join(map(str, offered)), "supported": supported},
             )
-        info = self.core.enabled_provider(identity.name)
+        info = self.core.enabled_provider(_caller())
         agents = [wpb.AgentRecord(id=a.id, display_name=a.display_name) for a in self.core.agents_served(info.name)]
         return pb.HelloResponse(
             protocol_version=max(common),
-            provider=convert.provider_record(info),
+            provider=toproto.provider_record(info),
             agents=agents,
             limits=self._limits,
-            head_seq=self.rt.logs[identity.name].head_seq,
+            head_seq=self.rt.logs[info.name].head_seq,
         )
 
-    async def events(self, identity: Identity, request: pb.EventsRequest, context: Context) -> None:
-        """Stream retained events after ``after_seq``, then live ones, until replaced or cut off."""
-        self.core.enabled_provider(identity.name)
-        log = self.rt.logs[identity.name]
-        log.after(request.after_seq)  # CURSOR_EXPIRED before the stream opens
-        stream = log.open_stream()
-        cursor = request.after_seq
+    async def Events(self, request: pb.EventsRequest, context: Context) -> AsyncIterator[pb.ProviderEvent]:
+        """Retained events after ``after_seq``, then live ones, until replaced or cut off."""
+        name = self.core.enabled_provider(_caller()).name
+        stream = self.rt.logs[name].stream(request.after_seq)
         try:
             while True:
-                await log.wait_beyond(cursor, stream)
-                try:
-                    batch = log.after(cursor)
-                except CursorExpired:
-                    raise slow_consumer(_RESUME) from None
-                for event in batch:
-                    log.check_live(stream)
-                    await write_within(context, event, self._write_timeout, _RESUME)
-                    cursor = event.seq
-                    log.mark_delivered(cursor)
+                for event in await stream.next_batch(EVENTS_PER_WRITE_BATCH):
+                    yield event
         except ResourceExhausted as exc:
-            self.rt.record_error(identity.name, exc.message)
+            self.rt.record_error(name, exc.message)
             raise
         finally:
-            log.close_stream()
+            stream.close()
 
     # --- sessions -------------------------------------------------------------------------
 
-    async def can_create_session(
-        self, identity: Identity, request: pb.CanCreateSessionRequest, _: Ctx
+    async def CanCreateSession(
+        self, request: pb.CanCreateSessionRequest, context: Context
     ) -> pb.CanCreateSessionResponse:
         """Whether a session could be created now."""
-        allowed, count = self.core.can_create_session(identity.name, request.agent_id)
+        allowed, count = self.core.can_create_session(_caller(), request.agent_id)
         return pb.CanCreateSessionResponse(
             allowed=allowed, open_sessions=count, max_sessions=self.core.settings.max_sessions
         )
 
-    async def create_session(
-        self, identity: Identity, request: pb.CreateSessionRequest, _: Ctx
-    ) -> pb.CreateSessionResponse:
+    async def CreateSession(self, request: pb.CreateSessionRequest, context: Context) -> pb.CreateSessionResponse:
         """Create a session owned by the caller."""
-        anchor = _tab_spec(request.anchor_tab) if request.HasField("anchor_tab") else None
-        template = _template(request, request.template)
+        caller = _caller()
+        anchor = fromproto.optional_tab_spec(request, "anchor_tab")
+        template = fromproto.template_call(request, request.template)
         session = self.rt.apply(
             lambda: self.core.create_session(
-                identity.name,
+                caller,
                 request.agent_id,
                 title=request.title,
                 context=dict(request.context),
@@ -175,138 +122,124 @@ class ProviderServicer:
         )
         return pb.CreateSessionResponse(session=self._session(session))
 
-    def _session(self, session: Session) -> wpb.Session:
-        return convert.session_in(self.core.workspace(session.agent_id), session)
-
-    async def get_session(self, identity: Identity, request: pb.GetSessionRequest, _: Ctx) -> pb.GetSessionResponse:
+    async def GetSession(self, request: pb.GetSessionRequest, context: Context) -> pb.GetSessionResponse:
         """One of the caller's sessions."""
-        return pb.GetSessionResponse(session=self._session(self.core.get_session(identity.name, request.session_id)))
+        return pb.GetSessionResponse(session=self._session(self.core.get_session(_caller(), request.session_id)))
 
-    async def get_focused_session(
-        self, identity: Identity, request: pb.GetFocusedSessionRequest, _: Ctx
+    async def GetFocusedSession(
+        self, request: pb.GetFocusedSessionRequest, context: Context
     ) -> pb.GetFocusedSessionResponse:
         """The focused session if the caller owns it."""
-        session = self.core.get_focused_session(identity.name, request.agent_id)
+        session = self.core.get_focused_session(_caller(), request.agent_id)
         return pb.GetFocusedSessionResponse(session=self._session(session) if session else None)
 
-    async def list_sessions(
-        self, identity: Identity, request: pb.ListSessionsRequest, _: Ctx
-    ) -> pb.ListSessionsResponse:
+    async def ListSessions(self, request: pb.ListSessionsRequest, context: Context) -> pb.ListSessionsResponse:
         """The caller's open sessions and its log head."""
-        sessions = self.core.list_sessions(identity.name, request.agent_id)
+        caller = _caller()
+        sessions = self.core.list_sessions(caller, request.agent_id)
         return pb.ListSessionsResponse(
-            sessions=[self._session(s) for s in sessions], head_seq=self.rt.logs[identity.name].head_seq
+            sessions=[self._session(s) for s in sessions], head_seq=self.rt.logs[caller].head_seq
         )
 
-    async def set_session_title(
-        self, identity: Identity, request: pb.SetSessionTitleRequest, _: Ctx
-    ) -> pb.SetSessionTitleResponse:
+    async def SetSessionTitle(self, request: pb.SetSessionTitleRequest, context: Context) -> pb.SetSessionTitleResponse:
         """Retitle an own session."""
-        parameters = _template(request, "")
+        caller, parameters = _caller(), fromproto.template_call(request, "")
         session = self.rt.apply(
-            lambda: self.core.set_session_title(identity.name, request.session_id, request.title, parameters=parameters)
+            lambda: self.core.set_session_title(caller, request.session_id, request.title, parameters=parameters)
         )
         return pb.SetSessionTitleResponse(session=self._session(session))
 
-    async def update_session_context(
-        self, identity: Identity, request: pb.UpdateSessionContextRequest, _: Ctx
+    async def UpdateSessionContext(
+        self, request: pb.UpdateSessionContextRequest, context: Context
     ) -> pb.UpdateSessionContextResponse:
         """Change an own session's context bag."""
-        context = self.rt.apply(
+        caller = _caller()
+        bag = self.rt.apply(
             lambda: self.core.update_session_context(
-                identity.name, request.session_id, set_entries=dict(request.set), remove=list(request.remove)
+                caller, request.session_id, set_entries=dict(request.set), remove=list(request.remove)
             )
         )
-        return pb.UpdateSessionContextResponse(context=context)
+        return pb.UpdateSessionContextResponse(context=bag)
 
-    async def request_focus_session(
-        self, identity: Identity, request: pb.RequestFocusSessionRequest, _: Ctx
+    async def RequestFocusSession(
+        self, request: pb.RequestFocusSessionRequest, context: Context
     ) -> pb.RequestFocusSessionResponse:
         """Ask for attention without moving focus."""
+        caller = _caller()
         result = self.rt.apply(
-            lambda: self.core.request_focus_session(identity.name, request.session_id, request.messages_count)
+            lambda: self.core.request_focus_session(caller, request.session_id, request.messages_count)
         )
-        return pb.RequestFocusSessionResponse(
-            already_focused=result.already_focused, alerted=result.alerted, unread_count=result.unread_count
-        )
+        return toproto.fill(pb.RequestFocusSessionResponse, result)
 
-    async def notify_kpi_breach(
-        self, identity: Identity, request: pb.NotifyKpiBreachRequest, _: Ctx
-    ) -> pb.NotifyKpiBreachResponse:
+    async def NotifyKpiBreach(self, request: pb.NotifyKpiBreachRequest, context: Context) -> pb.NotifyKpiBreachResponse:
         """Flag or clear a KPI breach."""
+        caller = _caller()
         flagged = self.rt.apply(
             lambda: self.core.notify_kpi_breach(
-                identity.name, request.session_id, reset=request.reset, details=request.details
+                caller, request.session_id, reset=request.reset, details=request.details
             )
         )
         return pb.NotifyKpiBreachResponse(kpi_breach=flagged)
 
     # --- tabs ---------------------------------------------------------------------------------
 
-    async def can_create_tab(
-        self, identity: Identity, request: pb.CanCreateTabRequest, _: Ctx
-    ) -> pb.CanCreateTabResponse:
+    async def CanCreateTab(self, request: pb.CanCreateTabRequest, context: Context) -> pb.CanCreateTabResponse:
         """Whether a tab could be opened now."""
-        allowed, count = self.core.can_create_tab(identity.name, request.session_id)
+        allowed, count = self.core.can_create_tab(_caller(), request.session_id)
         return pb.CanCreateTabResponse(allowed=allowed, open_tabs=count, max_tabs=self.core.settings.max_tabs)
 
-    async def create_tab(self, identity: Identity, request: pb.CreateTabRequest, _: Ctx) -> pb.CreateTabResponse:
+    async def CreateTab(self, request: pb.CreateTabRequest, context: Context) -> pb.CreateTabResponse:
         """Open a tab in an own session."""
-        spec = _tab_spec(request.tab) if request.HasField("tab") else None
-        template = _template(request, request.template)
+        caller = _caller()
+        spec, template = fromproto.optional_tab_spec(request, "tab"), fromproto.template_call(request, request.template)
         tab = self.rt.apply(
-            lambda: self.core.create_tab(
-                identity.name, request.session_id, spec, focus=request.focus, template=template
-            )
+            lambda: self.core.create_tab(caller, request.session_id, spec, focus=request.focus, template=template)
         )
         return pb.CreateTabResponse(tab=self._tab(tab))
 
-    def _tab(self, tab: Tab) -> wpb.Tab:
-        return convert.tab(tab, self.core.session_by_id(tab.session_id).focused_tab_id)
-
-    async def list_tabs(self, identity: Identity, request: pb.ListTabsRequest, _: Ctx) -> pb.ListTabsResponse:
+    async def ListTabs(self, request: pb.ListTabsRequest, context: Context) -> pb.ListTabsResponse:
         """The tabs of an own session."""
-        session = self.core.get_session(identity.name, request.session_id)
-        return pb.ListTabsResponse(tabs=[convert.tab(t, session.focused_tab_id) for t in session.tabs.values()])
+        session = self.core.get_session(_caller(), request.session_id)
+        return pb.ListTabsResponse(tabs=[toproto.tab(t, session.focused_tab_id) for t in session.tabs.values()])
 
-    async def get_focused_tab(
-        self, identity: Identity, request: pb.GetFocusedTabRequest, _: Ctx
-    ) -> pb.GetFocusedTabResponse:
+    async def GetFocusedTab(self, request: pb.GetFocusedTabRequest, context: Context) -> pb.GetFocusedTabResponse:
         """The focused tab if the caller owns the focused session."""
-        tab = self.core.get_focused_tab(identity.name, request.agent_id)
-        return pb.GetFocusedTabResponse(tab=convert.tab(tab, tab.id) if tab else None)
+        tab = self.core.get_focused_tab(_caller(), request.agent_id)
+        return pb.GetFocusedTabResponse(tab=toproto.tab(tab, tab.id) if tab else None)
 
-    async def focus_tab(self, identity: Identity, request: pb.FocusTabRequest, _: Ctx) -> pb.FocusTabResponse:
+    async def FocusTab(self, request: pb.FocusTabRequest, context: Context) -> pb.FocusTabResponse:
         """Focus an own tab within its session."""
-        tab = self.rt.apply(lambda: self.core.focus_tab(identity.name, request.tab_id))
-        return pb.FocusTabResponse(tab=self._tab(tab))
+        caller = _caller()
+        return pb.FocusTabResponse(tab=self._tab(self.rt.apply(lambda: self.core.focus_tab(caller, request.tab_id))))
 
-    async def refresh_tab(self, identity: Identity, request: pb.RefreshTabRequest, _: Ctx) -> pb.RefreshTabResponse:
+    async def RefreshTab(self, request: pb.RefreshTabRequest, context: Context) -> pb.RefreshTabResponse:
         """Ask the agent's client to reload an own tab."""
-        self.rt.apply(lambda: self.core.refresh_tab(identity.name, request.tab_id))
+        caller = _caller()
+        self.rt.apply(lambda: self.core.refresh_tab(caller, request.tab_id))
         return pb.RefreshTabResponse()
 
-    async def set_tab_title(self, identity: Identity, request: pb.SetTabTitleRequest, _: Ctx) -> pb.SetTabTitleResponse:
+    async def SetTabTitle(self, request: pb.SetTabTitleRequest, context: Context) -> pb.SetTabTitleResponse:
         """Retitle an own tab."""
-        parameters = _template(request, "")
+        caller, parameters = _caller(), fromproto.template_call(request, "")
         tab = self.rt.apply(
-            lambda: self.core.set_tab_title(identity.name, request.tab_id, request.title, parameters=parameters)
+            lambda: self.core.set_tab_title(caller, request.tab_id, request.title, parameters=parameters)
         )
         return pb.SetTabTitleResponse(tab=self._tab(tab))
 
-    async def close_tab(self, identity: Identity, request: pb.CloseTabRequest, _: Ctx) -> pb.CloseTabResponse:
+    async def CloseTab(self, request: pb.CloseTabRequest, context: Context) -> pb.CloseTabResponse:
         """Close an own tab."""
-        self.rt.apply(lambda: self.core.close_tab(identity.name, request.tab_id))
+        caller = _caller()
+        self.rt.apply(lambda: self.core.close_tab(caller, request.tab_id))
         return pb.CloseTabResponse()
 
-    async def append_transcript(
-        self, identity: Identity, request: pb.AppendTranscriptRequest, _: Ctx
+    async def AppendTranscript(
+        self, request: pb.AppendTranscriptRequest, context: Context
     ) -> pb.AppendTranscriptResponse:
         """Add an entry to an own transcript tab."""
-        occurred = request.occurred_at.ToDatetime(tzinfo=UTC) if request.HasField("occurred_at") else None
+        caller, occurred = _caller(), fromproto.moment(request, "occurred_at")
         entry = self.rt.apply(
             lambda: self.core.append_transcript(
-                identity.name,
+                caller,
                 request.tab_id,
                 role=request.role,
                 author=request.author,
@@ -314,112 +247,90 @@ class ProviderServicer:
                 occurred_at=occurred,
             )
         )
-        return pb.AppendTranscriptResponse(entry=convert.transcript_entry(entry))
+        return pb.AppendTranscriptResponse(entry=toproto.transcript_entry(entry))
 
     # --- session actions ----------------------------------------------------------------------
 
-    async def set_session_actions(
-        self, identity: Identity, request: pb.SetSessionActionsRequest, _: Ctx
+    async def SetSessionActions(
+        self, request: pb.SetSessionActionsRequest, context: Context
     ) -> pb.SetSessionActionsResponse:
         """Replace an own session's buttons."""
-        actions = [_action(a) for a in request.actions]
-        session = self.rt.apply(lambda: self.core.set_session_actions(identity.name, request.session_id, actions))
+        caller, actions = _caller(), [fromproto.action(a) for a in request.actions]
+        session = self.rt.apply(lambda: self.core.set_session_actions(caller, request.session_id, actions))
         return pb.SetSessionActionsResponse(session=self._session(session))
 
     # --- notifications ----------------------------------------------------------------------
 
-    async def notify_event(self, identity: Identity, request: pb.NotifyEventRequest, _: Ctx) -> pb.NotifyEventResponse:
+    async def NotifyEvent(self, request: pb.NotifyEventRequest, context: Context) -> pb.NotifyEventResponse:
         """Offer a toast and wait for its outcome."""
-        spec = ToastSpec(
-            title=request.title,
-            fields=[(f.header, f.value) for f in request.fields],
-            timeout_seconds=request.timeout_seconds,
-            accept_label=request.accept_label,
-            reject_label=request.reject_label,
-            hide_reject=request.hide_reject,
-            cancellation_token=request.cancellation_token,
-            correlation_id=request.correlation_id,
-            template=_template(request, request.template),
-        )
-        toast = self.rt.apply(lambda: self.core.notify(identity.name, request.agent_id, spec))
+        caller, spec = _caller(), fromproto.toast_spec(request)
+        toast = self.rt.apply(lambda: self.core.notify(caller, request.agent_id, spec))
         resolved = await asyncio.shield(self.rt.outcome_of(toast))
         return pb.NotifyEventResponse(
-            notification_id=resolved.notification_id,
-            action=convert.action(resolved.action),
-            reason=convert.reason(resolved.reason),
+            notification_id=resolved.notification_id, action=resolved.action, reason=resolved.reason
         )
 
-    async def cancel_event(self, identity: Identity, request: pb.CancelEventRequest, _: Ctx) -> pb.CancelEventResponse:
+    async def CancelEvent(self, request: pb.CancelEventRequest, context: Context) -> pb.CancelEventResponse:
         """Cancel an own pending toast."""
-        toast = self.rt.apply(lambda: self.core.cancel_notification(identity.name, request.cancellation_token))
+        caller = _caller()
+        toast = self.rt.apply(lambda: self.core.cancel_notification(caller, request.cancellation_token))
         return pb.CancelEventResponse(notification_id=toast.id)
 
     # --- presence, click-to-act, panel ---------------------------------------------------------
 
-    async def set_presence(self, identity: Identity, request: pb.SetPresenceRequest, _: Ctx) -> pb.SetPresenceResponse:
+    async def SetPresence(self, request: pb.SetPresenceRequest, context: Context) -> pb.SetPresenceResponse:
         """Set the agent's presence."""
-        presence = self.rt.apply(
-            lambda: self.core.set_presence(request.agent_id, request.presence, provider=identity.name)
-        )
+        caller = _caller()
+        presence = self.rt.apply(lambda: self.core.set_presence(request.agent_id, request.presence, provider=caller))
         return pb.SetPresenceResponse(presence=presence)
 
-    async def get_presence(self, identity: Identity, request: pb.GetPresenceRequest, _: Ctx) -> pb.GetPresenceResponse:
+    async def GetPresence(self, request: pb.GetPresenceRequest, context: Context) -> pb.GetPresenceResponse:
         """The agent's presence."""
-        return pb.GetPresenceResponse(presence=self.core.get_presence(identity.name, request.agent_id))
+        return pb.GetPresenceResponse(presence=self.core.get_presence(_caller(), request.agent_id))
 
-    async def set_click_to_act(
-        self, identity: Identity, request: pb.SetClickToActRequest, _: Ctx
-    ) -> pb.SetClickToActResponse:
+    async def SetClickToAct(self, request: pb.SetClickToActRequest, context: Context) -> pb.SetClickToActResponse:
         """Switch click-to-act for the caller."""
-        enabled = self.rt.apply(lambda: self.core.set_click_to_act(identity.name, request.enabled))
-        return pb.SetClickToActResponse(enabled=enabled)
-
-    async def get_click_to_act(
-        self, identity: Identity, _request: pb.GetClickToActRequest, _: Ctx
-    ) -> pb.GetClickToActResponse:
-        """Whether click-to-act is on for the caller."""
-        return pb.GetClickToActResponse(enabled=self.core.get_click_to_act(identity.name))
-
-    async def set_panel_mode(
-        self, identity: Identity, request: pb.SetPanelModeRequest, _: Ctx
-    ) -> pb.SetPanelModeResponse:
-        """Set the panel mode (active provider only)."""
-        mode = self.rt.apply(lambda: self.core.set_panel_mode(request.agent_id, request.mode, provider=identity.name))
-        return pb.SetPanelModeResponse(mode=convert.panel_mode(mode))
-
-    async def get_panel_mode(
-        self, identity: Identity, request: pb.GetPanelModeRequest, _: Ctx
-    ) -> pb.GetPanelModeResponse:
-        """The panel mode."""
-        mode, _width = self.core.panel(identity.name, request.agent_id)
-        return pb.GetPanelModeResponse(mode=convert.panel_mode(mode))
-
-    async def set_panel_width(
-        self, identity: Identity, request: pb.SetPanelWidthRequest, _: Ctx
-    ) -> pb.SetPanelWidthResponse:
-        """Set the panel width (active provider only)."""
-        width = self.rt.apply(
-            lambda: self.core.set_panel_width(request.agent_id, request.width, provider=identity.name)
+        caller = _caller()
+        return pb.SetClickToActResponse(
+            enabled=self.rt.apply(lambda: self.core.set_click_to_act(caller, request.enabled))
         )
+
+    async def GetClickToAct(self, request: pb.GetClickToActRequest, context: Context) -> pb.GetClickToActResponse:
+        """Whether click-to-act is on for the caller."""
+        return pb.GetClickToActResponse(enabled=self.core.get_click_to_act(_caller()))
+
+    async def SetPanelMode(self, request: pb.SetPanelModeRequest, context: Context) -> pb.SetPanelModeResponse:
+        """Set the panel mode (active provider only)."""
+        caller = _caller()
+        mode = self.rt.apply(lambda: self.core.set_panel_mode(request.agent_id, request.mode, provider=caller))
+        return pb.SetPanelModeResponse(mode=wpb.PanelMode.ValueType(mode))
+
+    async def GetPanelMode(self, request: pb.GetPanelModeRequest, context: Context) -> pb.GetPanelModeResponse:
+        """The panel mode."""
+        mode, _width = self.core.panel(_caller(), request.agent_id)
+        return pb.GetPanelModeResponse(mode=wpb.PanelMode.ValueType(mode))
+
+    async def SetPanelWidth(self, request: pb.SetPanelWidthRequest, context: Context) -> pb.SetPanelWidthResponse:
+        """Set the panel width (active provider only)."""
+        caller = _caller()
+        width = self.rt.apply(lambda: self.core.set_panel_width(request.agent_id, request.width, provider=caller))
         return pb.SetPanelWidthResponse(width=width)
 
-    async def get_panel_width(
-        self, identity: Identity, request: pb.GetPanelWidthRequest, _: Ctx
-    ) -> pb.GetPanelWidthResponse:
+    async def GetPanelWidth(self, request: pb.GetPanelWidthRequest, context: Context) -> pb.GetPanelWidthResponse:
         """The panel width."""
-        _mode, width = self.core.panel(identity.name, request.agent_id)
+        _mode, width = self.core.panel(_caller(), request.agent_id)
         return pb.GetPanelWidthResponse(width=width)
 
     # --- analytics --------------------------------------------------------------------------------
 
-    async def log_analytics_event(
-        self, identity: Identity, request: pb.LogAnalyticsEventRequest, _: Ctx
+    async def LogAnalyticsEvent(
+        self, request: pb.LogAnalyticsEventRequest, context: Context
     ) -> pb.LogAnalyticsEventResponse:
         """Store a custom analytics event."""
-        occurred = request.occurred_at.ToDatetime(tzinfo=UTC) if request.HasField("occurred_at") else None
+        caller, occurred = _caller(), fromproto.moment(request, "occurred_at")
         record = self.rt.apply(
             lambda: self.core.log_analytics_event(
-                identity.name,
+                caller,
                 request.agent_id,
                 session_id=request.session_id,
                 name=request.name,

@@ -12,10 +12,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections import deque
-from typing import Any
-
-import grpc
-from google.protobuf.message import Message
 
 from channelkit.sdk.errors import Aborted
 from channelkit.sdk.errors import CursorExpired
@@ -24,8 +20,6 @@ from channelkit.sdk.errors import ResourceExhausted
 from channelkit.sdk.errors import Unavailable
 from channelkit.v1 import agent_service_pb2 as agent_pb
 from channelkit.v1 import provider_service_pb2 as provider_pb
-
-StreamContext = grpc.aio.ServicerContext[Any, Any]
 
 
 class _Signal:
@@ -73,10 +67,6 @@ class ProviderLog:
         self.head_seq = event.seq
         self._signal.fire()
 
-    def mark_delivered(self, seq: int) -> None:
-        """Record that the event ``seq`` was handed to the provider (for its counters)."""
-        self.delivered_seq = max(self.delivered_seq, seq)
-
     def oldest_seq(self) -> int:
         """The oldest retained ``seq`` (``head_seq + 1`` when nothing is retained)."""
         return self._events[0].seq if self._events else self.head_seq + 1
@@ -92,24 +82,23 @@ class ProviderLog:
         skip = cursor - self.oldest_seq() + 1
         return list(itertools.islice(self._events, skip, None))
 
-    def open_stream(self) -> int:
-        """Make a new stream the live one; the previous one ends with STREAM_REPLACED."""
+    def stream(self, after_seq: int) -> EventStream:
+        """Open the provider's stream after ``after_seq`` (CURSOR_EXPIRED at once if that is not retained).
+
+        The new stream is the live one; the previous one ends with STREAM_REPLACED.
+        """
+        self.after(after_seq)
         self._stream += 1
         self._open_streams += 1
         self._signal.fire()
-        return self._stream
-
-    def close_stream(self) -> None:
-        """Record that a stream ended."""
-        self._open_streams -= 1
+        return EventStream(self, self._stream, after_seq)
 
     def close(self) -> None:
         """End every stream because the host stops."""
         self._closed = True
         self._signal.fire()
 
-    def check_live(self, stream: int) -> None:
-        """Raise if ``stream`` was replaced or the host stops."""
+    def _check_live(self, stream: int) -> None:
         if self._closed:
             raise Unavailable("the host is shutting down; resume against the restarted host")
         if stream != self._stream:
@@ -117,13 +106,50 @@ class ProviderLog:
                 "a newer Events stream of this provider replaced this one", reason=ErrorReason.STREAM_REPLACED
             )
 
-    async def wait_beyond(self, cursor: int, stream: int) -> None:
-        """Wait until an event after ``cursor`` exists; raise if this stream must end."""
+    def _released(self) -> None:
+        self._open_streams -= 1
+
+
+class EventStream:
+    """One open Events stream: the one place that decides what a provider's reader gets next.
+
+    Both the gRPC ``Events`` handler and the in-process runtime read a
+    provider's events only through :meth:`next_batch`, so a lagging reader is
+    treated the same however the provider is deployed: it is cut off with
+    SLOW_CONSUMER and resumes from its cursor (or re-lists when that cursor is
+    no longer retained).
+    """
+
+    def __init__(self, log: ProviderLog, number: int, after_seq: int) -> None:
+        self._log = log
+        self._number = number
+        self.cursor = after_seq
+        self._open = True
+
+    async def next_batch(self, limit: int) -> list[provider_pb.ProviderEvent]:
+        """Up to ``limit`` events after the last batch, waiting for at least one; marks them delivered."""
+        log = self._log
         while True:
-            self.check_live(stream)
-            if self.head_seq > cursor:
-                return
-            await self._signal.wait()
+            log._check_live(self._number)
+            if log.head_seq > self.cursor:
+                break
+            await log._signal.wait()
+        try:
+            batch = log.after(self.cursor)[:limit]
+        except CursorExpired:
+            raise slow_consumer(_RESUME) from None
+        self.cursor = batch[-1].seq
+        log.delivered_seq = max(log.delivered_seq, self.cursor)
+        return batch
+
+    def close(self) -> None:
+        """Release the stream (idempotent)."""
+        if self._open:
+            self._open = False
+            self._log._released()
+
+
+_RESUME = "this Events stream fell behind and was ended; resume from the last processed seq"
 
 
 class Watcher:
@@ -159,14 +185,6 @@ def slow_consumer(what: str) -> ResourceExhausted:
 
 def _slow_watcher() -> ResourceExhausted:
     return slow_consumer("this workspace watcher fell behind and was ended; watch again for a fresh snapshot")
-
-
-async def write_within(context: StreamContext, message: Message, stall_seconds: float, recovery: str) -> None:
-    """Write one stream message, ending the stream as a slow consumer if the write stalls."""
-    try:
-        await asyncio.wait_for(context.write(message), stall_seconds)
-    except TimeoutError:
-        raise slow_consumer(recovery) from None
 
 
 class AgentFeed:

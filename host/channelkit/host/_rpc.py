@@ -1,23 +1,27 @@
-"""Method handlers built from the contract's descriptors, with one error path for all.
+"""Serving one contract service from its RPC table, with one error path for all.
 
-Handlers receive raw request bytes and parse them here, so malformed bytes get
+A :class:`ServiceBinding` joins a table of :mod:`channelkit.sdk.runtime.rpcs`
+to a servicer that subclasses the generated ``*Servicer`` base, so mypy
+checks every handler's name and signature against the contract. Handlers
+receive raw request bytes and parse them here, so malformed bytes get
 INVALID_ARGUMENT/MALFORMED_REQUEST instead of grpcio's UNKNOWN with decoder
-text. Every servicer method is ``async def name(identity, request, context)``;
-a :class:`ChannelkitError` it raises becomes its rich status, anything else an
-INTERNAL incident.
+text. A :class:`ChannelkitError` a handler raises becomes its rich status,
+anything else an INTERNAL incident. The caller's identity travels in
+:data:`~channelkit.host._auth.current_identity`, set by the auth interceptor
+for gRPC and by :meth:`ServiceBinding.invoke` for in-process calls.
 """
 
 from __future__ import annotations
 
-import re
+import asyncio
+from collections.abc import AsyncIterator
 from collections.abc import Awaitable
 from collections.abc import Callable
 from typing import Any
+from typing import TypeVar
+from typing import cast
 
 import grpc
-from google.protobuf import message_factory
-from google.protobuf.descriptor import MethodDescriptor
-from google.protobuf.descriptor import ServiceDescriptor
 from google.protobuf.message import DecodeError
 from google.protobuf.message import Message
 
@@ -26,27 +30,37 @@ from channelkit.host._auth import current_identity
 from channelkit.host._errors import abort
 from channelkit.host._errors import incident
 from channelkit.host._idempotency import IdempotencyCache
+from channelkit.host._router import slow_consumer
 from channelkit.sdk.errors import ChannelkitError
 from channelkit.sdk.errors import ErrorReason
 from channelkit.sdk.errors import InvalidArgument
+from channelkit.sdk.runtime.rpcs import Rpc
+from channelkit.sdk.runtime.rpcs import ServiceTable
 
 Context = grpc.aio.ServicerContext[Any, Any]
 Guard = Callable[[Identity], None]
+Req = TypeVar("Req", bound=Message)
+Resp = TypeVar("Resp", bound=Message)
+Unary = Callable[[Message, Context], Awaitable[Message]]
+Streaming = Callable[[Message, Context], AsyncIterator[Message]]
+
+IN_PROCESS = cast(Context, None)
+"""The context of an in-process call: there is no transport, and unary handlers never read it."""
 
 
-def snake_case(name: str) -> str:
-    """``CreateSession`` → ``create_session``."""
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+def identity() -> Identity:
+    """The caller of the RPC being served (set by the interceptor or by :meth:`ServiceBinding.invoke`)."""
+    return current_identity.get()
 
 
-def _parse(request_type: type[Message], raw: bytes, method: str) -> Message:
+def _parse(rpc: Rpc[Any, Any], raw: bytes) -> Message:
     try:
-        return request_type.FromString(raw)
+        return cast(Message, rpc.request.FromString(raw))
     except DecodeError:
         raise InvalidArgument(
-            f"request is not a valid {request_type.DESCRIPTOR.full_name}",
+            f"request is not a valid {rpc.request.DESCRIPTOR.full_name}",
             reason=ErrorReason.MALFORMED_REQUEST,
-            metadata={"method": method},
+            metadata={"method": rpc.path},
         ) from None
 
 
@@ -55,111 +69,100 @@ def _serialize(response: Message) -> bytes:
 
 
 class ServiceBinding:
-    """Binds one contract service to a servicer object, with optional guard and idempotency."""
+    """Binds one service's RPC table to a servicer, with an optional guard, idempotency and stall limit."""
 
     def __init__(
         self,
-        descriptor: ServiceDescriptor,
+        table: type[ServiceTable],
         servicer: object,
         *,
         guard: Guard | None = None,
         idempotency: IdempotencyCache | None = None,
+        write_timeout: float = 10.0,
+        stalled: str = "this stream stopped reading and was ended; open it again to resume",
     ) -> None:
-        self.descriptor = descriptor
+        self.table = table
         self._servicer = servicer
         self._guard = guard
         self._idempotency = idempotency
+        self._write_timeout = write_timeout
+        self._stalled = stalled
 
     def streaming_methods(self) -> frozenset[str]:
         """Full paths of the server-streaming methods."""
-        prefix = f"/{self.descriptor.full_name}/"
-        return frozenset(prefix + m.name for m in self.descriptor.methods if m.server_streaming)
+        return frozenset(rpc.path for rpc in self.table.rpcs() if rpc.streaming)
 
     def handler(self) -> grpc.GenericRpcHandler:
         """A generic handler serving every method of the service."""
-        handlers = {m.name: self._method_handler(m) for m in self.descriptor.methods}
-        return grpc.method_handlers_generic_handler(self.descriptor.full_name, handlers)
+        handlers = {rpc.name: self._method_handler(rpc) for rpc in self.table.rpcs()}
+        return grpc.method_handlers_generic_handler(self.table.descriptor.full_name, handlers)
 
-    def _method_handler(self, method: MethodDescriptor) -> grpc.RpcMethodHandler[Any, Any]:
-        impl = getattr(self._servicer, snake_case(method.name))
-        request_type = message_factory.GetMessageClass(method.input_type)
-        path = f"/{self.descriptor.full_name}/{method.name}"
-        if method.server_streaming:
-            return grpc.unary_stream_rpc_method_handler(
-                self._streaming(path, request_type, impl), response_serializer=_serialize
-            )
-        idempotent = "request_id" in request_type.DESCRIPTOR.fields_by_name
-        return grpc.unary_unary_rpc_method_handler(
-            self._unary(path, request_type, impl, idempotent), response_serializer=_serialize
-        )
+    def _impl(self, rpc: Rpc[Any, Any]) -> Any:  # noqa: ANN401 - the servicer's method, typed by its generated base
+        return getattr(self._servicer, rpc.name)
 
-    async def invoke(self, identity: Identity, method: str, request: Message) -> Message:
-        """Run unary ``method`` as ``identity`` without a transport, as in-process providers do.
+    def _method_handler(self, rpc: Rpc[Any, Any]) -> grpc.RpcMethodHandler[Any, Any]:
+        if rpc.streaming:
+            return grpc.unary_stream_rpc_method_handler(self._streaming(rpc), response_serializer=_serialize)
+        return grpc.unary_unary_rpc_method_handler(self._unary(rpc), response_serializer=_serialize)
+
+    async def invoke(self, caller: Identity, rpc: Rpc[Req, Resp], request: Req) -> Resp:
+        """Run unary ``rpc`` as ``caller`` without a transport, as in-process providers and the console do.
 
         The same guard, idempotency and error handling apply as over gRPC;
         failures raise the :class:`ChannelkitError` a remote caller would get.
         """
-        descriptor = self.descriptor.methods_by_name.get(method)
-        if descriptor is None or descriptor.server_streaming:
-            raise InvalidArgument(f"{method} is not a unary method of {self.descriptor.full_name}", field="method")
-        if request.DESCRIPTOR is not descriptor.input_type:
-            raise InvalidArgument(f"{method} takes {descriptor.input_type.full_name}", field="request")
-        path = f"/{self.descriptor.full_name}/{method}"
-        impl = getattr(self._servicer, snake_case(method))
-        idempotent = "request_id" in descriptor.input_type.fields_by_name
+        if rpc.streaming or self.table.by_name.get(rpc.name) is not rpc:
+            raise InvalidArgument(f"{rpc.path} is not a unary method of {self.table.descriptor.full_name}")
+        token = current_identity.set(caller)
         try:
-            return await self._run(identity, path, impl, request, context=None, idempotent=idempotent)
+            return cast(Resp, await self._run(rpc, request, IN_PROCESS))
         except ChannelkitError:
             raise
         except Exception as exc:
-            raise incident(exc, path) from None
+            raise incident(exc, rpc.path) from None
+        finally:
+            current_identity.reset(token)
 
-    async def _run(
-        self,
-        identity: Identity,
-        path: str,
-        impl: Callable[..., Awaitable[Message]],
-        request: Message,
-        *,
-        context: Context | None,
-        idempotent: bool,
-    ) -> Message:
+    async def _run(self, rpc: Rpc[Any, Any], request: Message, context: Context) -> Message:
+        caller = identity()
         if self._guard is not None:
-            self._guard(identity)
-        if idempotent and self._idempotency is not None:
-            return await self._idempotency.run(identity.name, path, request, lambda: impl(identity, request, context))
-        response: Message = await impl(identity, request, context)
-        return response
+            self._guard(caller)
+        impl: Unary = self._impl(rpc)
+        if rpc.idempotent and self._idempotency is not None:
+            return await self._idempotency.run(caller.name, rpc.path, request, lambda: impl(request, context))
+        return await impl(request, context)
 
-    def _unary(
-        self, path: str, request_type: type[Message], impl: Callable[..., Awaitable[Message]], idempotent: bool
-    ) -> Callable[[bytes, Context], Awaitable[Message]]:
+    def _unary(self, rpc: Rpc[Any, Any]) -> Callable[[bytes, Context], Awaitable[Message]]:
         async def handle(raw: bytes, context: Context) -> Message:
-            identity = current_identity.get()
             try:
-                request = _parse(request_type, raw, path)
-                return await self._run(identity, path, impl, request, context=context, idempotent=idempotent)
+                return await self._run(rpc, _parse(rpc, raw), context)
             except ChannelkitError as exc:
                 error = exc
             except Exception as exc:
-                error = incident(exc, path)
+                error = incident(exc, rpc.path)
             await abort(context, error)
             raise AssertionError("context.abort returned")
 
         return handle
 
-    def _streaming(
-        self, path: str, request_type: type[Message], impl: Callable[..., Awaitable[None]]
-    ) -> Callable[[bytes, Context], Awaitable[None]]:
+    def _streaming(self, rpc: Rpc[Any, Any]) -> Callable[[bytes, Context], Awaitable[None]]:
         async def handle(raw: bytes, context: Context) -> None:
-            identity = current_identity.get()
             try:
-                await impl(identity, _parse(request_type, raw, path), context)
+                impl: Streaming = self._impl(rpc)
+                async for message in impl(_parse(rpc, raw), context):
+                    await self._write(context, message)
                 return
             except ChannelkitError as exc:
                 error = exc
             except Exception as exc:
-                error = incident(exc, path)
+                error = incident(exc, rpc.path)
             await abort(context, error)
 
         return handle
+
+    async def _write(self, context: Context, message: Message) -> None:
+        """Write one stream message, ending the stream as a slow consumer if the write stalls."""
+        try:
+            await asyncio.wait_for(context.write(message), self._write_timeout)
+        except TimeoutError:
+            raise slow_consumer(self._stalled) from None

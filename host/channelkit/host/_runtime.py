@@ -2,7 +2,8 @@
 
 :meth:`HostRuntime.apply` is the single doorway to the core for every edge: it
 runs one command, and only if the command succeeds converts and routes the
-deliveries it produced, each to its one recipient.
+deliveries it produced, each to its one recipient, re-arms the toast timer
+from the deadlines it reported and logs its notices.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TypeVar
 
-from channelkit.host import _convert as convert
+from channelkit.host import _toproto as toproto
 from channelkit.host._auth import Identity
 from channelkit.host._auth import Role
 from channelkit.host._auth import TokenTable
@@ -36,6 +37,7 @@ from channelkit.host.core import SystemClock
 from channelkit.host.core import TemplateCatalog
 from channelkit.host.core import events as ev
 from channelkit.sdk.analytics import AnalyticsSink
+from channelkit.v1 import provider_service_pb2 as ppb
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -112,7 +114,8 @@ class HostRuntime:
         self.rate_limiter = RateLimiter(self.clock, config.limits.rate_limit_per_second, config.limits.rate_limit_burst)
         self.last_errors: dict[str, tuple[str, datetime]] = {}
         self.error_counts: dict[str, int] = {}
-        self._outcomes: dict[str, asyncio.Future[ev.NotificationResolved]] = {}
+        self._outcomes: dict[str, asyncio.Future[ppb.NotificationResolved]] = {}
+        self._toast_deadlines: dict[str, float] = {}
         self._toast_timer: asyncio.TimerHandle | None = None
 
     def apply(self, command: Callable[[], T]) -> T:
@@ -120,33 +123,46 @@ class HostRuntime:
         try:
             result = command()
         except BaseException:
-            self.core.discard_deliveries()
+            self.core.discard_outputs()
             raise
-        self._route(self.core.take_deliveries())
-        if self.core.toasts_changed:
-            self.core.toasts_changed = False
-            self._rearm_toast_timer()
+        self._route(self.core.take_outputs())
         return result
 
-    def _route(self, deliveries: list[ev.Delivery]) -> None:
+    def _route(self, outputs: list[ev.Output]) -> None:
         now = self.clock.now()
-        for delivery in deliveries:
-            if isinstance(delivery, AnalyticsRecord):
-                self.analytics.record(delivery)
-            elif isinstance(delivery, ev.ToProvider):
-                provider_log = self.logs[delivery.provider]
+        deadlines_changed = False
+        for output in outputs:
+            if isinstance(output, AnalyticsRecord):
+                self.analytics.record(output)
+            elif isinstance(output, ev.ToProvider):
+                provider_log = self.logs[output.provider]
                 event_id = f"e-{uuid.uuid4().hex}"
-                provider_log.append(convert.provider_event(delivery, provider_log.next_seq(), event_id, now))
-                if isinstance(delivery.payload, ev.NotificationResolved):
-                    self._settle(delivery.payload)
-            else:
-                feed = self.feeds[delivery.agent_id]
+                provider_log.append(toproto.provider_event(output, provider_log.next_seq(), event_id, now))
+                if isinstance(output.payload, ppb.NotificationResolved):
+                    self._settle(output.payload)
+            elif isinstance(output, ev.ToAgent):
+                feed = self.feeds[output.agent_id]
                 feed.seq += 1
-                feed.publish(convert.workspace_event(delivery.payload, feed.seq, feed.epoch, now))
+                feed.publish(toproto.workspace_event(output.payload, feed.seq, feed.epoch, now))
+            elif isinstance(output, ev.ToastDeadline):
+                deadlines_changed |= self._note_deadline(output)
+            else:
+                log.warning("%s", output.message)
+        if deadlines_changed:
+            self._rearm_toast_timer()
+
+    def _note_deadline(self, output: ev.ToastDeadline) -> bool:
+        """Remember one workspace's next toast deadline; True when it changed."""
+        before = self._toast_deadlines.get(output.agent_id)
+        if output.at is None:
+            self._toast_deadlines.pop(output.agent_id, None)
+        else:
+            self._toast_deadlines[output.agent_id] = output.at
+        return before != output.at
 
     # --- toasts: the NotifyEvent call waits for the outcome the core decides ---------------
 
-    def outcome_of(self, toast: Notification) -> asyncio.Future[ev.NotificationResolved]:
+    def outcome_of(self, toast: Notification) -> asyncio.Future[ppb.NotificationResolved]:
         """A future that completes when ``toast`` is resolved (at once if it already is)."""
         future = self._outcomes.get(toast.id)
         if future is None:
@@ -154,7 +170,12 @@ class HostRuntime:
             if toast.action is not None and toast.reason is not None:
                 self._outcomes.pop(toast.id)
                 future.set_result(
-                    ev.NotificationResolved(toast.id, toast.action, toast.reason, toast.cancellation_token)
+                    ppb.NotificationResolved(
+                        notification_id=toast.id,
+                        action=toproto.enum(toast.action),  # type: ignore[arg-type]
+                        reason=toproto.enum(toast.reason),  # type: ignore[arg-type]
+                        cancellation_token=toast.cancellation_token,
+                    )
                 )
         return future
 
@@ -163,7 +184,7 @@ class HostRuntime:
         if self._toast_timer is not None:
             self._toast_timer.cancel()
             self._toast_timer = None
-        deadline = self.core.next_toast_deadline()
+        deadline = min(self._toast_deadlines.values(), default=None)
         if deadline is None:
             return
         try:
@@ -177,7 +198,7 @@ class HostRuntime:
         self._toast_timer = None
         self.apply(self.core.expire_due)
 
-    def _settle(self, outcome: ev.NotificationResolved) -> None:
+    def _settle(self, outcome: ppb.NotificationResolved) -> None:
         future = self._outcomes.pop(outcome.notification_id, None)
         if future is not None and not future.done():
             future.set_result(outcome)

@@ -21,11 +21,18 @@ from pydantic import PrivateAttr
 from pydantic import ValidationError
 from pydantic import model_validator
 
+from channelkit.sdk import limits
+from channelkit.sdk.limits import Setting
 from channelkit.sdk.templates import TemplateSet
 
 Sha256Hex = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 hex digest of a token")]
-AgentId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$")]
-ProviderName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
+AgentId = Annotated[str, Field(pattern=f"^{limits.ID_PATTERN}$", max_length=limits.ID_MAX)]
+ProviderName = Annotated[str, Field(pattern=f"^{limits.PROVIDER_NAME_PATTERN}$")]
+
+
+def setting(limit: Setting[Any], description: str | None = None) -> Any:  # noqa: ANN401 - pydantic's Field
+    """A configuration key whose default and range are :mod:`channelkit.sdk.limits`'s."""
+    return Field(limit.default, ge=limit.low, le=limit.high, description=description)
 
 
 class _Section(BaseModel):
@@ -51,25 +58,25 @@ class ServerConfig(_Section):
 class LimitsConfig(_Section):
     """Limits the host enforces; each one is reported to providers in Hello."""
 
-    max_sessions: int = Field(10, ge=1, le=1000)
-    max_tabs: int = Field(10, ge=1, le=1000)
-    attention_cooldown_seconds: float = Field(10.0, ge=0.0, le=3600.0)
-    rate_limit_per_second: float = Field(50.0, gt=0.0, le=1_000_000.0)
-    rate_limit_burst: int = Field(100, ge=1, le=1_000_000)
-    event_retention: int = Field(10_000, ge=10, le=10_000_000)
-    watch_queue: int = Field(1000, ge=10, le=1_000_000)
-    workspace_retention: int = Field(2000, ge=10, le=1_000_000)
-    default_notification_timeout_seconds: int = Field(120, ge=1, le=500)
-    idempotency_window_seconds: float = Field(600.0, ge=1.0, le=86_400.0)
-    analytics_retention: int = Field(10_000, ge=1, le=10_000_000)
-    max_transcript_entries: int = Field(1000, ge=10, le=100_000)
+    max_sessions: int = setting(limits.MAX_SESSIONS)
+    max_tabs: int = setting(limits.MAX_TABS)
+    attention_cooldown_seconds: float = setting(limits.ATTENTION_COOLDOWN_SECONDS)
+    rate_limit_per_second: float = setting(limits.RATE_LIMIT_PER_SECOND)
+    rate_limit_burst: int = setting(limits.RATE_LIMIT_BURST)
+    event_retention: int = setting(limits.EVENT_RETENTION)
+    watch_queue: int = setting(limits.WATCH_QUEUE)
+    workspace_retention: int = setting(limits.WORKSPACE_RETENTION)
+    default_notification_timeout_seconds: int = setting(limits.NOTIFICATION_TIMEOUT_SECONDS)
+    idempotency_window_seconds: float = setting(limits.IDEMPOTENCY_WINDOW_SECONDS)
+    analytics_retention: int = setting(limits.ANALYTICS_RETENTION)
+    max_transcript_entries: int = setting(limits.MAX_TRANSCRIPT_ENTRIES)
 
 
 class PolicyConfig(_Section):
     """Policies: consent (rule R5) and the presences agents may choose from."""
 
     consent: Literal["background", "required"] = "background"
-    presences: list[str] = Field(default_factory=lambda: ["Available", "Busy", "Away", "Offline"], min_length=1)
+    presences: list[str] = Field(default_factory=lambda: list(limits.PRESENCES), min_length=1)
 
     @model_validator(mode="after")
     def _unique_presences(self) -> PolicyConfig:
@@ -89,7 +96,7 @@ class ConsoleConfig(_Section):
     keepalive_seconds: float = Field(15.0, ge=1.0, le=300.0)
 
     record_url: str = Field(
-        "https://crm.example.invalid/{entity_name}/{entity_id}",
+        limits.RECORD_URL,
         description="link of a RECORD tab; {entity_name} and {entity_id} are replaced, URL-encoded",
     )
 
@@ -103,9 +110,9 @@ class ConsoleConfig(_Section):
 class NotificationsConfig(_Section):
     """The toast queue of each workspace: one toast shown, the rest waiting in arrival order."""
 
-    queue_limit: int = Field(10, ge=0, le=1000, description="toasts that may wait; one more is rejected at once")
-    queue_time_limit_seconds: float = Field(30.0, gt=0.0, le=3600.0, description="longest wait before rejection")
-    gap_seconds: float = Field(0.0, ge=0.0, le=60.0, description="pause between one toast ending and the next")
+    queue_limit: int = setting(limits.TOAST_QUEUE_LIMIT, "toasts that may wait; one more is rejected at once")
+    queue_time_limit_seconds: float = setting(limits.TOAST_QUEUE_SECONDS, "longest wait before rejection")
+    gap_seconds: float = setting(limits.TOAST_GAP_SECONDS, "pause between one toast ending and the next")
 
 
 class AnalyticsSinkConfig(BaseModel):
@@ -113,7 +120,7 @@ class AnalyticsSinkConfig(BaseModel):
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
-    kind: str = Field(min_length=1, max_length=64)
+    kind: str = Field(min_length=1, max_length=limits.CHANNEL_MAX)
 
     def options(self) -> dict[str, Any]:
         """The entry's keys besides ``kind``."""
@@ -147,7 +154,7 @@ class AgentConfig(_Section):
     """An agent with a workspace."""
 
     id: AgentId
-    display_name: str = Field("", max_length=100)
+    display_name: str = Field("", max_length=limits.LABEL_MAX)
     token_sha256: Sha256Hex
 
 
@@ -155,8 +162,8 @@ class ProviderConfig(_Section):
     """A channel provider; ``token_sha256`` lets it connect remotely."""
 
     name: ProviderName
-    label: str = Field("", max_length=100)
-    channel: str = Field(min_length=1, max_length=64)
+    label: str = Field("", max_length=limits.LABEL_MAX)
+    channel: str = Field(min_length=1, max_length=limits.CHANNEL_MAX)
     channel_order: int = Field(100, ge=0, le=1000)
     enabled: bool = True
     click_to_act: bool = False

@@ -19,11 +19,11 @@ import grpc
 from grpc_health.v1 import health
 from grpc_health.v1 import health_pb2
 from grpc_health.v1 import health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
 
 from channelkit.host._app import SERVICES
 from channelkit.host._app import HostApp
 from channelkit.host._auth import AuthInterceptor
+from channelkit.host._reflection import enable_reflection
 from channelkit.host.config import HostConfig
 from channelkit.host.console import ConsoleServer
 from channelkit.host.core import Clock
@@ -83,8 +83,7 @@ class HostServer:
         )
         server.add_generic_rpc_handlers([b.handler() for b in bindings] + self._extra_handlers)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, server)
-        names = [s.full_name for s in SERVICES] + [health.SERVICE_NAME, reflection.SERVICE_NAME]
-        reflection.enable_server_reflection(names, server)
+        enable_reflection([s.descriptor.full_name for s in SERVICES] + [health.SERVICE_NAME], server)
         target = address or self.config.server.address
         try:
             self.port = server.add_insecure_port(target)
@@ -102,7 +101,7 @@ class HostServer:
                 self._server = None
                 raise
         await self.app.start(f"{target.rsplit(':', 1)[0]}:{self.port}")
-        for name in ["", *(s.full_name for s in SERVICES)]:
+        for name in ["", *(s.descriptor.full_name for s in SERVICES)]:
             await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
         return self.port
 

@@ -17,13 +17,15 @@ and declare the module under the ``channelkit.providers`` entry-point group.
 The host runs it in-process; ``channelkit-provider run`` runs the same class
 out of process. It talks to the host through :class:`Host`, receives the
 models in :mod:`channelkit.sdk.events`, and catches the exceptions in
-:mod:`channelkit.sdk.errors`. :mod:`channelkit.sdk.testing` tests it without a
-server. Generated protobuf types never appear in this API.
+:mod:`channelkit.sdk.errors`. :mod:`channelkit.host.testing` tests it without a
+server. Generated protobuf types never appear in this API; what a host needs
+to run providers is in :mod:`channelkit.sdk.runtime`.
 """
 
 from __future__ import annotations
 
 from channelkit.sdk import events
+from channelkit.sdk import limits
 from channelkit.sdk._enums import AuthorRole
 from channelkit.sdk._enums import NotificationAction
 from channelkit.sdk._enums import NotificationReason
@@ -48,7 +50,6 @@ from channelkit.sdk.models import Session
 from channelkit.sdk.models import SessionAction
 from channelkit.sdk.models import Tab
 from channelkit.sdk.models import TabSpec
-from channelkit.sdk.models import TemplateParameters
 from channelkit.sdk.models import TranscriptEntry
 from channelkit.sdk.provider import Provider
 from channelkit.sdk.registry import ProviderRegistry
@@ -81,8 +82,18 @@ __all__ = [
     "SessionAction",
     "Tab",
     "TabSpec",
-    "TemplateParameters",
     "TranscriptEntry",
+    "__version__",
     "events",
     "hookimpl",
+    "limits",
 ]
+
+
+def __getattr__(name: str) -> str:
+    """``__version__``, read from the installed distribution when first asked for."""
+    if name == "__version__":
+        from channelkit.sdk._version import version
+
+        return version()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

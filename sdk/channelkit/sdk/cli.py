@@ -24,17 +24,18 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from channelkit.sdk import _secrets
-from channelkit.sdk._plugins import load_module
-from channelkit.sdk._remote import GrpcConnection
-from channelkit.sdk._runner import CursorFile
-from channelkit.sdk._runner import FatalConnectionError
-from channelkit.sdk._runner import ProviderRunner
-from channelkit.sdk._runner import StartFailed
-from channelkit.sdk._runner import handshake
 from channelkit.sdk.provider import Provider
 from channelkit.sdk.registry import ProviderRegistry
 from channelkit.sdk.registry import RegistrationError
+from channelkit.sdk.runtime import CursorFile
+from channelkit.sdk.runtime import FatalConnectionError
+from channelkit.sdk.runtime import GrpcConnection
+from channelkit.sdk.runtime import ProviderRunner
+from channelkit.sdk.runtime import StartFailed
+from channelkit.sdk.runtime import TokenMissing
+from channelkit.sdk.runtime import handshake
+from channelkit.sdk.runtime import load_module
+from channelkit.sdk.runtime import read_token as read_token_from
 
 TOKEN_ENV = "CHANNELKIT_PROVIDER_TOKEN"
 log = logging.getLogger("channelkit.provider")
@@ -47,8 +48,8 @@ class UsageError(Exception):
 def read_token(options: argparse.Namespace) -> str:
     """The token from ``--token-file``, else from ``$CHANNELKIT_PROVIDER_TOKEN``."""
     try:
-        return _secrets.read_token(options.token_file, TOKEN_ENV)
-    except _secrets.TokenMissing as exc:
+        return read_token_from(options.token_file, TOKEN_ENV)
+    except TokenMissing as exc:
         raise UsageError(str(exc)) from None
 
 

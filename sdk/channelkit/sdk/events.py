@@ -5,11 +5,19 @@ gap-free per provider), a unique ``event_id``, the agent whose workspace it
 comes from, when it happened and the correlation id of the session or toast
 concerned. The host sends a provider only events of its own sessions and
 toasts, and the presence and panel changes of the agents it serves.
+
+A class is named after its ``ProviderEvent.payload`` field in the contract
+(``session_focus_changed`` is :class:`SessionFocusChanged`) and handled by the
+provider method ``on_`` + that field (``on_session_focus_changed``); the
+runtime derives both from the class name, so an event kind is declared here
+once.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
+from typing import ClassVar
 
 from pydantic import Field
 
@@ -36,11 +44,25 @@ __all__ = [
 class Event(Model):
     """Fields every event has."""
 
+    payload: ClassVar[str] = ""
+    """The contract's ``ProviderEvent.payload`` field this class reads, e.g. ``session_closed``."""
+    handler: ClassVar[str] = ""
+    """The :class:`~channelkit.sdk.Provider` method that handles it, e.g. ``on_session_closed``."""
+    by_payload: ClassVar[dict[str, type[Event]]] = {}
+    """Every event class by its payload field."""
+
     seq: int
     event_id: str
     agent_id: str
     occurred_at: datetime
     correlation_id: str = ""
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: object) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        cls.payload = re.sub(r"(?<!^)(?=[A-Z])", "_", cls.__name__).lower()
+        cls.handler = f"on_{cls.payload}"
+        Event.by_payload[cls.payload] = cls
 
 
 class SessionFocusChanged(Event):

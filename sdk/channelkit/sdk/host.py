@@ -4,11 +4,14 @@ One method per ``ProviderService`` call (the handshake and the event stream
 are the runtime's business). The same class serves both ways of running a
 provider: in-process it calls the host's core directly with the identity bound
 when the provider was loaded; remotely it calls over gRPC with the provider's
-token. Failures raise :mod:`channelkit.sdk.errors` exceptions in both modes.
+token. Failures raise :mod:`channelkit.sdk.errors` exceptions in both modes,
+and the host alone checks requests, so the same bad input gets the same
+exception (class, reason, ``field``) in both modes and in the testing kit.
 
 Every mutating call carries a ``request_id``; the client makes one up when the
-caller gives none, and a call retried after a transport error reuses it, so the
-host applies it once.
+caller gives none, and a call retried after a transport failure or a rate
+limit (see the retry policy in the provider guide) reuses it, so the host
+applies it once.
 """
 
 from __future__ import annotations
@@ -21,91 +24,67 @@ from typing import Protocol
 from typing import TypeVar
 
 from google.protobuf.message import Message
-from pydantic import ValidationError
 
-from channelkit.sdk import _convert as convert
 from channelkit.sdk._enums import AuthorRole
 from channelkit.sdk._enums import PanelMode
-from channelkit.sdk.errors import InvalidArgument
 from channelkit.sdk.models import AgentRecord
 from channelkit.sdk.models import AttentionResult
 from channelkit.sdk.models import Availability
 from channelkit.sdk.models import HostLimits
-from channelkit.sdk.models import Model
 from channelkit.sdk.models import NotificationField
 from channelkit.sdk.models import NotificationOutcome
 from channelkit.sdk.models import ProviderRecord
 from channelkit.sdk.models import Session
 from channelkit.sdk.models import SessionAction
-from channelkit.sdk.models import SessionRequest
 from channelkit.sdk.models import Tab
 from channelkit.sdk.models import TabSpec
-from channelkit.sdk.models import TemplateParameters
-from channelkit.sdk.models import ToastRequest
 from channelkit.sdk.models import TranscriptEntry
+from channelkit.sdk.runtime import fromproto
+from channelkit.sdk.runtime import toproto
+from channelkit.sdk.runtime._retry import RetryPolicy
+from channelkit.sdk.runtime.rpcs import ProviderService as P
+from channelkit.sdk.runtime.rpcs import Rpc
 from channelkit.v1 import provider_service_pb2 as pb
 from channelkit.v1 import workspace_pb2 as wpb
 
 __all__ = ["Host", "Transport"]
 
-M = TypeVar("M", bound=Message)
-R = TypeVar("R", bound=Model)
+Req = TypeVar("Req", bound=Message)
+Resp = TypeVar("Resp", bound=Message)
 
 
 class Transport(Protocol):
-    """How a :class:`Host` reaches the host: in-process or over gRPC."""
+    """How a :class:`Host` reaches the host: in-process or over gRPC. One attempt per call."""
 
-    async def call(self, method: str, request: Message, response_type: type[M]) -> M:
-        """Run ProviderService ``method`` with ``request``; raise ChannelkitError on failure."""
+    async def call(self, rpc: Rpc[Req, Resp], request: Req) -> Resp:
+        """Run unary ``rpc`` with ``request``; raise ChannelkitError on failure."""
         ...
-
-
-def _parameters(
-    values: Mapping[str, str] | None, tab_values: Mapping[str, Mapping[str, str]] | None
-) -> TemplateParameters | None:
-    if values is None and tab_values is None:
-        return None
-    tabs = {name: dict(scoped) for name, scoped in (tab_values or {}).items()}
-    return _build(TemplateParameters, values=dict(values or {}), tabs=tabs)
-
-
-def _build(model: type[R], **values: object) -> R:
-    """Validate a request model, reporting the first problem as INVALID_ARGUMENT naming the field."""
-    try:
-        return model(**values)
-    except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        field = ".".join(str(part) for part in first["loc"])
-        raise InvalidArgument(f"{field}: {first['msg']}", field=field) from None
 
 
 class Host:
     """The provider's view of its host; given to ``Provider.on_start``."""
 
-    def __init__(self, transport: Transport, hello: pb.HelloResponse) -> None:
+    def __init__(self, transport: Transport, hello: pb.HelloResponse, *, retry: RetryPolicy | None = None) -> None:
         self._transport = transport
-        self.provider: ProviderRecord = convert.provider_record(hello.provider)
+        self._retry = retry or RetryPolicy()
+        self.provider: ProviderRecord = fromproto.provider_record(hello.provider)
         """This provider as the host configured it (name, channel, parameters, agents)."""
-        self.agents: tuple[AgentRecord, ...] = tuple(
-            AgentRecord(id=a.id, display_name=a.display_name) for a in hello.agents
-        )
+        self.agents: tuple[AgentRecord, ...] = tuple(fromproto.agent(a) for a in hello.agents)
         """The agents this provider serves."""
-        self.limits: HostLimits = convert.limits(hello.limits)
+        self.limits: HostLimits = fromproto.limits(hello.limits)
         """The limits the host enforces."""
 
-    async def _call(self, method: str, request: Message, response_type: type[M]) -> M:
-        if "request_id" in request.DESCRIPTOR.fields_by_name and not getattr(request, "request_id"):  # noqa: B009
+    async def _call(self, rpc: Rpc[Req, Resp], request: Req) -> Resp:
+        if rpc.idempotent and not getattr(request, "request_id"):  # noqa: B009 - the table says the field exists
             setattr(request, "request_id", uuid.uuid4().hex)  # noqa: B010
-        return await self._transport.call(method, request, response_type)
+        return await self._retry.run(rpc.name, lambda: self._transport.call(rpc, request))
 
     # --- sessions ---------------------------------------------------------------------------------
 
     async def can_create_session(self, agent_id: str) -> Availability:
         """Whether a session could be created for ``agent_id`` now (R7), with the count and limit."""
-        r = await self._call(
-            "CanCreateSession", pb.CanCreateSessionRequest(agent_id=agent_id), pb.CanCreateSessionResponse
-        )
-        return Availability(allowed=r.allowed, count=r.open_sessions, limit=r.max_sessions)
+        r = await self._call(P.CanCreateSession, pb.CanCreateSessionRequest(agent_id=agent_id))
+        return fromproto.availability(r.allowed, r.open_sessions, r.max_sessions)
 
     async def create_session(
         self,
@@ -134,38 +113,34 @@ class Host:
         :class:`~channelkit.sdk.errors.AgentNotFound`,
         :class:`~channelkit.sdk.errors.TemplateNotFound`.
         """
-        spec = _build(
-            SessionRequest,
+        request = pb.CreateSessionRequest(
             agent_id=agent_id,
             title=title,
             context=dict(context or {}),
             correlation_id=correlation_id,
             provider_session_id=provider_session_id,
             consent_notification_id=consent_notification_id,
-            anchor_tab=anchor_tab,
+            anchor_tab=toproto.tab_spec(anchor_tab) if anchor_tab else None,
             template=template,
-            parameters=_parameters(parameters, tab_parameters),
+            template_parameters=toproto.template_parameters(parameters, tab_parameters),
+            request_id=request_id,
         )
-        request = convert.create_session(spec)
-        request.request_id = request_id
-        r = await self._call("CreateSession", request, pb.CreateSessionResponse)
-        return convert.session(r.session)
+        return fromproto.session((await self._call(P.CreateSession, request)).session)
 
     async def get_session(self, session_id: str) -> Session:
         """One of this provider's open sessions (SessionNotFound otherwise)."""
-        r = await self._call("GetSession", pb.GetSessionRequest(session_id=session_id), pb.GetSessionResponse)
-        return convert.session(r.session)
+        r = await self._call(P.GetSession, pb.GetSessionRequest(session_id=session_id))
+        return fromproto.session(r.session)
 
     async def get_focused_session(self, agent_id: str) -> Session | None:
         """The agent's focused session if this provider owns it, else ``None``."""
-        request = pb.GetFocusedSessionRequest(agent_id=agent_id)
-        r = await self._call("GetFocusedSession", request, pb.GetFocusedSessionResponse)
-        return convert.session(r.session) if r.HasField("session") else None
+        r = await self._call(P.GetFocusedSession, pb.GetFocusedSessionRequest(agent_id=agent_id))
+        return fromproto.session(r.session) if r.HasField("session") else None
 
     async def list_sessions(self, agent_id: str) -> list[Session]:
         """This provider's open sessions in the agent's workspace."""
-        r = await self._call("ListSessions", pb.ListSessionsRequest(agent_id=agent_id), pb.ListSessionsResponse)
-        return [convert.session(s) for s in r.sessions]
+        r = await self._call(P.ListSessions, pb.ListSessionsRequest(agent_id=agent_id))
+        return [fromproto.session(s) for s in r.sessions]
 
     async def set_session_title(
         self,
@@ -184,10 +159,9 @@ class Host:
             session_id=session_id,
             title=title,
             request_id=request_id,
-            template_parameters=convert.template_parameters(_parameters(parameters, None)),
+            template_parameters=toproto.template_parameters(parameters),
         )
-        r = await self._call("SetSessionTitle", request, pb.SetSessionTitleResponse)
-        return convert.session(r.session)
+        return fromproto.session((await self._call(P.SetSessionTitle, request)).session)
 
     async def update_session_context(
         self,
@@ -201,8 +175,7 @@ class Host:
         request = pb.UpdateSessionContextRequest(
             session_id=session_id, set=dict(set_entries or {}), remove=list(remove), request_id=request_id
         )
-        r = await self._call("UpdateSessionContext", request, pb.UpdateSessionContextResponse)
-        return dict(r.context)
+        return dict((await self._call(P.UpdateSessionContext, request)).context)
 
     async def request_focus_session(
         self, session_id: str, messages_count: int = 0, *, request_id: str = ""
@@ -211,23 +184,22 @@ class Host:
         request = pb.RequestFocusSessionRequest(
             session_id=session_id, messages_count=messages_count, request_id=request_id
         )
-        r = await self._call("RequestFocusSession", request, pb.RequestFocusSessionResponse)
-        return AttentionResult(already_focused=r.already_focused, alerted=r.alerted, unread_count=r.unread_count)
+        response = await self._call(P.RequestFocusSession, request)
+        return fromproto.model(response, AttentionResult)
 
     async def notify_kpi_breach(
         self, session_id: str, *, reset: bool = False, details: str = "", request_id: str = ""
     ) -> bool:
         """Flag (or with ``reset`` clear) a KPI breach on an own session; returns the flag."""
         request = pb.NotifyKpiBreachRequest(session_id=session_id, reset=reset, details=details, request_id=request_id)
-        r = await self._call("NotifyKpiBreach", request, pb.NotifyKpiBreachResponse)
-        return r.kpi_breach
+        return (await self._call(P.NotifyKpiBreach, request)).kpi_breach
 
     # --- tabs -------------------------------------------------------------------------------------
 
     async def can_create_tab(self, session_id: str) -> Availability:
         """Whether a tab could be opened in an own session now, with the count and limit."""
-        r = await self._call("CanCreateTab", pb.CanCreateTabRequest(session_id=session_id), pb.CanCreateTabResponse)
-        return Availability(allowed=r.allowed, count=r.open_tabs, limit=r.max_tabs)
+        r = await self._call(P.CanCreateTab, pb.CanCreateTabRequest(session_id=session_id))
+        return fromproto.availability(r.allowed, r.open_tabs, r.max_tabs)
 
     async def create_tab(
         self,
@@ -246,40 +218,35 @@ class Host:
         ``parameters`` and may replace its ``title``, ``url``, ``page``,
         ``entity_name`` or ``entity_id``.
         """
-        if (tab is None) == (not template):
-            raise InvalidArgument("give either a tab or a template", field="tab")
         scoped = {template: tab_parameters} if tab_parameters else None
         request = pb.CreateTabRequest(
             session_id=session_id,
-            tab=convert.tab_spec(tab) if tab else None,
+            tab=toproto.tab_spec(tab) if tab else None,
             focus=focus,
             request_id=request_id,
             template=template,
-            template_parameters=convert.template_parameters(_parameters(parameters, scoped)) if template else None,
+            template_parameters=toproto.template_parameters(parameters, scoped) if template else None,
         )
-        r = await self._call("CreateTab", request, pb.CreateTabResponse)
-        return convert.tab(r.tab)
+        return fromproto.tab((await self._call(P.CreateTab, request)).tab)
 
     async def list_tabs(self, session_id: str) -> list[Tab]:
         """The tabs of an own session."""
-        r = await self._call("ListTabs", pb.ListTabsRequest(session_id=session_id), pb.ListTabsResponse)
-        return [convert.tab(t) for t in r.tabs]
+        r = await self._call(P.ListTabs, pb.ListTabsRequest(session_id=session_id))
+        return [fromproto.tab(t) for t in r.tabs]
 
     async def get_focused_tab(self, agent_id: str) -> Tab | None:
         """The focused tab if this provider owns the agent's focused session, else ``None``."""
-        r = await self._call("GetFocusedTab", pb.GetFocusedTabRequest(agent_id=agent_id), pb.GetFocusedTabResponse)
-        return convert.tab(r.tab) if r.HasField("tab") else None
+        r = await self._call(P.GetFocusedTab, pb.GetFocusedTabRequest(agent_id=agent_id))
+        return fromproto.tab(r.tab) if r.HasField("tab") else None
 
     async def focus_tab(self, tab_id: str, *, request_id: str = "") -> Tab:
         """Focus an own tab within its session (the session's own focus does not move)."""
-        r = await self._call("FocusTab", pb.FocusTabRequest(tab_id=tab_id, request_id=request_id), pb.FocusTabResponse)
-        return convert.tab(r.tab)
+        r = await self._call(P.FocusTab, pb.FocusTabRequest(tab_id=tab_id, request_id=request_id))
+        return fromproto.tab(r.tab)
 
     async def refresh_tab(self, tab_id: str, *, request_id: str = "") -> None:
         """Ask the agent's client to reload an own tab."""
-        await self._call(
-            "RefreshTab", pb.RefreshTabRequest(tab_id=tab_id, request_id=request_id), pb.RefreshTabResponse
-        )
+        await self._call(P.RefreshTab, pb.RefreshTabRequest(tab_id=tab_id, request_id=request_id))
 
     async def set_tab_title(
         self, tab_id: str, title: str = "", *, parameters: Mapping[str, str] | None = None, request_id: str = ""
@@ -289,14 +256,13 @@ class Host:
             tab_id=tab_id,
             title=title,
             request_id=request_id,
-            template_parameters=convert.template_parameters(_parameters(parameters, None)),
+            template_parameters=toproto.template_parameters(parameters),
         )
-        r = await self._call("SetTabTitle", request, pb.SetTabTitleResponse)
-        return convert.tab(r.tab)
+        return fromproto.tab((await self._call(P.SetTabTitle, request)).tab)
 
     async def close_tab(self, tab_id: str, *, request_id: str = "") -> None:
         """Close an own tab (not the anchor tab)."""
-        await self._call("CloseTab", pb.CloseTabRequest(tab_id=tab_id, request_id=request_id), pb.CloseTabResponse)
+        await self._call(P.CloseTab, pb.CloseTabRequest(tab_id=tab_id, request_id=request_id))
 
     async def append_transcript(
         self,
@@ -318,11 +284,10 @@ class Host:
             role=wpb.AuthorRole.ValueType(int(role)),
             author=author,
             text=text,
-            occurred_at=convert.timestamp(occurred_at) if occurred_at else None,
+            occurred_at=toproto.timestamp(occurred_at) if occurred_at else None,
             request_id=request_id,
         )
-        r = await self._call("AppendTranscript", request, pb.AppendTranscriptResponse)
-        return convert.transcript_entry(r.entry)
+        return fromproto.transcript_entry((await self._call(P.AppendTranscript, request)).entry)
 
     # --- session actions --------------------------------------------------------------------------
 
@@ -335,10 +300,11 @@ class Host:
         :class:`~channelkit.sdk.events.ActionInvoked`.
         """
         request = pb.SetSessionActionsRequest(
-            session_id=session_id, actions=[convert.action_message(a) for a in actions], request_id=request_id
+            session_id=session_id,
+            actions=[toproto.message(a, wpb.SessionAction) for a in actions],
+            request_id=request_id,
         )
-        r = await self._call("SetSessionActions", request, pb.SetSessionActionsResponse)
-        return convert.session(r.session)
+        return fromproto.session((await self._call(P.SetSessionActions, request)).session)
 
     # --- notifications ----------------------------------------------------------------------------
 
@@ -366,11 +332,10 @@ class Host:
         outcome's ``notification_id``, when accepted, is what
         ``create_session`` quotes as consent.
         """
-        toast = _build(
-            ToastRequest,
+        request = pb.NotifyEventRequest(
             agent_id=agent_id,
             title=title,
-            fields=tuple(fields),
+            fields=[toproto.message(f, wpb.NotificationField) for f in fields],
             timeout_seconds=timeout_seconds,
             accept_label=accept_label,
             reject_label=reject_label,
@@ -378,66 +343,56 @@ class Host:
             cancellation_token=cancellation_token,
             correlation_id=correlation_id,
             template=template,
-            parameters=_parameters(parameters, None),
+            template_parameters=toproto.template_parameters(parameters),
+            request_id=request_id,
         )
-        request = convert.notify_event(toast)
-        request.request_id = request_id
-        r = await self._call("NotifyEvent", request, pb.NotifyEventResponse)
-        return convert.outcome(r)
+        return fromproto.outcome(await self._call(P.NotifyEvent, request))
 
     async def cancel_event(self, cancellation_token: str, *, request_id: str = "") -> str:
         """Withdraw an own pending toast by its cancellation token; returns its id."""
         request = pb.CancelEventRequest(cancellation_token=cancellation_token, request_id=request_id)
-        r = await self._call("CancelEvent", request, pb.CancelEventResponse)
-        return r.notification_id
+        return (await self._call(P.CancelEvent, request)).notification_id
 
     # --- presence, click-to-act, panel ------------------------------------------------------------
 
     async def set_presence(self, agent_id: str, presence: str, *, request_id: str = "") -> str:
         """Set the agent's presence (one of the host's configured texts)."""
         request = pb.SetPresenceRequest(agent_id=agent_id, presence=presence, request_id=request_id)
-        r = await self._call("SetPresence", request, pb.SetPresenceResponse)
-        return r.presence
+        return (await self._call(P.SetPresence, request)).presence
 
     async def get_presence(self, agent_id: str) -> str:
         """The agent's presence."""
-        r = await self._call("GetPresence", pb.GetPresenceRequest(agent_id=agent_id), pb.GetPresenceResponse)
-        return r.presence
+        return (await self._call(P.GetPresence, pb.GetPresenceRequest(agent_id=agent_id))).presence
 
     async def set_click_to_act(self, enabled: bool, *, request_id: str = "") -> bool:
         """Switch click-to-act on or off for this provider."""
         request = pb.SetClickToActRequest(enabled=enabled, request_id=request_id)
-        r = await self._call("SetClickToAct", request, pb.SetClickToActResponse)
-        return r.enabled
+        return (await self._call(P.SetClickToAct, request)).enabled
 
     async def get_click_to_act(self) -> bool:
         """Whether click-to-act is on for this provider."""
-        r = await self._call("GetClickToAct", pb.GetClickToActRequest(), pb.GetClickToActResponse)
-        return r.enabled
+        return (await self._call(P.GetClickToAct, pb.GetClickToActRequest())).enabled
 
-    async def set_panel_mode(self, agent_id: str, mode: PanelMode, *, request_id: str = "") -> PanelMode:
-        """Set the panel mode (only the active provider may; NotActiveProvider otherwise)."""
-        request = pb.SetPanelModeRequest(
-            agent_id=agent_id, mode=wpb.PanelMode.ValueType(int(mode)), request_id=request_id
-        )
-        r = await self._call("SetPanelMode", request, pb.SetPanelModeResponse)
-        return PanelMode(r.mode)
+    async def set_panel_mode(self, agent_id: str, mode: PanelMode | str, *, request_id: str = "") -> PanelMode:
+        """Set the panel mode, as the enum or its name ("docked", "minimized", "hidden").
+
+        Only the active provider may (NotActiveProvider otherwise).
+        """
+        request = pb.SetPanelModeRequest(agent_id=agent_id, mode=toproto.panel_mode(mode), request_id=request_id)
+        return PanelMode((await self._call(P.SetPanelMode, request)).mode)
 
     async def get_panel_mode(self, agent_id: str) -> PanelMode:
         """The agent's panel mode."""
-        r = await self._call("GetPanelMode", pb.GetPanelModeRequest(agent_id=agent_id), pb.GetPanelModeResponse)
-        return PanelMode(r.mode)
+        return PanelMode((await self._call(P.GetPanelMode, pb.GetPanelModeRequest(agent_id=agent_id))).mode)
 
     async def set_panel_width(self, agent_id: str, width: int, *, request_id: str = "") -> int:
         """Set the panel width in pixels (only the active provider may)."""
         request = pb.SetPanelWidthRequest(agent_id=agent_id, width=width, request_id=request_id)
-        r = await self._call("SetPanelWidth", request, pb.SetPanelWidthResponse)
-        return r.width
+        return (await self._call(P.SetPanelWidth, request)).width
 
     async def get_panel_width(self, agent_id: str) -> int:
         """The agent's panel width in pixels."""
-        r = await self._call("GetPanelWidth", pb.GetPanelWidthRequest(agent_id=agent_id), pb.GetPanelWidthResponse)
-        return r.width
+        return (await self._call(P.GetPanelWidth, pb.GetPanelWidthRequest(agent_id=agent_id))).width
 
     # --- analytics --------------------------------------------------------------------------------
 
@@ -459,10 +414,9 @@ class Host:
             name=name,
             session_id=session_id,
             reason=reason,
-            occurred_at=convert.timestamp(occurred_at) if occurred_at else None,
+            occurred_at=toproto.timestamp(occurred_at) if occurred_at else None,
             attributes=dict(attributes or {}),
             correlation_id=correlation_id,
             request_id=request_id,
         )
-        r = await self._call("LogAnalyticsEvent", request, pb.LogAnalyticsEventResponse)
-        return r.event_id
+        return (await self._call(P.LogAnalyticsEvent, request)).event_id

@@ -9,12 +9,10 @@ appear in this API.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 
 from pydantic import BaseModel
 from pydantic import ConfigDict
 from pydantic import Field
-from pydantic import model_validator
 
 from channelkit.sdk._enums import AuthorRole
 from channelkit.sdk._enums import NotificationAction
@@ -36,11 +34,8 @@ __all__ = [
     "RecordRef",
     "Session",
     "SessionAction",
-    "SessionRequest",
     "Tab",
     "TabSpec",
-    "TemplateParameters",
-    "ToastRequest",
     "TranscriptEntry",
 ]
 
@@ -55,10 +50,10 @@ class Model(BaseModel):
 
 
 class RecordRef(Model):
-    """A CRM record: an entity (table) name such as "contact" and the record's id."""
+    """A CRM record: an entity (table) name such as "contact" (at most 64 characters) and the record's id."""
 
-    entity_name: Annotated[str, Field(min_length=1, max_length=64)]
-    entity_id: Annotated[str, Field(min_length=1, max_length=128)]
+    entity_name: str
+    entity_id: str
 
 
 class SessionAction(Model):
@@ -68,10 +63,13 @@ class SessionAction(Model):
     (for example "Send" in a messaging channel).
     """
 
-    id: Annotated[str, Field(min_length=1, max_length=64)]
-    label: Annotated[str, Field(min_length=1, max_length=40)]
+    id: str
+    """1–64 characters of letters, digits and ``. _ : @ -``, unique within the session."""
+    label: str
+    """1–40 characters."""
     takes_text: bool = False
-    placeholder: Annotated[str, Field(max_length=100)] = ""
+    placeholder: str = ""
+    """Shown in the text box (at most 100 characters)."""
     enabled: bool = True
 
 
@@ -201,26 +199,21 @@ class HostInfo(Model):
 class TabSpec(Model):
     """A tab to open; the classmethods build each kind.
 
-    ``URL`` shows ``target`` (an http(s) URL), ``CUSTOM`` a page the client
-    knows by the name ``target``, ``TRANSCRIPT`` a conversation the host keeps
-    (append with ``Host.append_transcript``), ``RECORD`` the CRM ``record``.
+    ``URL`` shows ``target`` (an absolute http(s) URL of at most 2048
+    characters), ``CUSTOM`` a page the client knows by the name ``target``,
+    ``TRANSCRIPT`` a conversation the host keeps (append with
+    ``Host.append_transcript``), ``RECORD`` the CRM ``record``. The host checks
+    the spec (see :mod:`channelkit.sdk.limits`) and answers
+    :class:`~channelkit.sdk.errors.InvalidArgument` naming the field.
     """
 
-    title: Annotated[str, Field(min_length=1, max_length=200)]
-    target: Annotated[str, Field(max_length=4096)] = ""
+    title: str
+    """1–200 characters."""
+    target: str = ""
     """The URL (``URL``) or the client-known page name (``CUSTOM``); empty for the others."""
     page_type: PageType = PageType.URL
     can_close: bool = True
     record: RecordRef | None = None
-
-    @model_validator(mode="after")
-    def _fits_page_type(self) -> TabSpec:
-        needs_target = self.page_type in (PageType.URL, PageType.CUSTOM)
-        if needs_target != bool(self.target):
-            raise ValueError(f"target is {'required' if needs_target else 'not used'} for {self.page_type.name} tabs")
-        if (self.page_type is PageType.RECORD) != (self.record is not None):
-            raise ValueError("record is required for RECORD tabs and not used for the others")
-        return self
 
     @classmethod
     def url(cls, title: str, url: str, *, can_close: bool = True) -> TabSpec:
@@ -239,70 +232,8 @@ class TabSpec(Model):
         return cls(title=title, page_type=PageType.RECORD, record=record, can_close=can_close)
 
 
-class TemplateParameters(Model):
-    """What fills a template's placeholders.
-
-    ``values`` serve every template of the call; ``tabs`` (by tab template
-    name) serve one tab template only, win over ``values`` and may replace the
-    template's own settings.
-    """
-
-    values: dict[str, str] = Field(default_factory=dict)
-    tabs: dict[str, dict[str, str]] = Field(default_factory=dict)
-
-
-def _title_or_template(title: str, template: str, parameters: TemplateParameters | None) -> None:
-    """A request is literal (a title) or templated (a template, perhaps with parameters), never both."""
-    if bool(template) == bool(title):
-        raise ValueError("give either a title or a template")
-    if parameters is not None and not template:
-        raise ValueError("parameters are only used with a template")
-
-
-class SessionRequest(Model):
-    """Everything ``Host.create_session`` sends."""
-
-    agent_id: str
-    title: Annotated[str, Field(max_length=200)] = ""
-    context: dict[str, str] = Field(default_factory=dict)
-    correlation_id: str = ""
-    provider_session_id: str = ""
-    consent_notification_id: str = ""
-    anchor_tab: TabSpec | None = None
-    template: str = ""
-    parameters: TemplateParameters | None = None
-
-    @model_validator(mode="after")
-    def _title_or_template(self) -> SessionRequest:
-        _title_or_template(self.title, self.template, self.parameters)
-        if self.template and self.anchor_tab is not None:
-            raise ValueError("anchor_tab comes from the template; do not give both")
-        return self
-
-
 class NotificationField(Model):
-    """One header/value line of a toast."""
+    """One header/value line of a toast (header at most 200 characters, value at most 1028)."""
 
-    header: Annotated[str, Field(max_length=100)]
-    value: Annotated[str, Field(max_length=500)]
-
-
-class ToastRequest(Model):
-    """Everything ``Host.notify_event`` sends."""
-
-    agent_id: str
-    title: Annotated[str, Field(max_length=200)] = ""
-    fields: tuple[NotificationField, ...] = ()
-    timeout_seconds: Annotated[int, Field(ge=0, le=500)] = 0
-    accept_label: str = ""
-    reject_label: str = ""
-    hide_reject: bool = False
-    cancellation_token: str = ""
-    correlation_id: str = ""
-    template: str = ""
-    parameters: TemplateParameters | None = None
-
-    @model_validator(mode="after")
-    def _title_or_template(self) -> ToastRequest:
-        _title_or_template(self.title, self.template, self.parameters)
-        return self
+    header: str
+    value: str

@@ -10,9 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from channelkit.sdk.limits import CHANNEL_MAX
+from channelkit.sdk.limits import PROVIDER_NAME_PATTERN
 from channelkit.sdk.provider import Provider
 
-PROVIDER_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+PROVIDER_NAME = re.compile(PROVIDER_NAME_PATTERN)
 
 
 class RegistrationError(Exception):
@@ -52,15 +54,15 @@ class ProviderRegistry:
                 f"plugin '{plugin}' registered {provider!r}, which is not a channelkit.sdk.Provider subclass"
             )
         name = getattr(provider, "name", "")
-        if not isinstance(name, str) or not PROVIDER_NAME.match(name):
+        if not isinstance(name, str) or not PROVIDER_NAME.fullmatch(name):
             raise RegistrationError(
                 f"plugin '{plugin}' registered {provider.__qualname__} with name {name!r}; "
                 "a name is 1-64 characters of a-z, 0-9, '-' and '_', starting with a letter or digit"
             )
         channel = getattr(provider, "channel", "")
-        if not isinstance(channel, str) or not 0 < len(channel) <= 64:
+        if not isinstance(channel, str) or not 0 < len(channel) <= CHANNEL_MAX:
             raise RegistrationError(
-                f"plugin '{plugin}' registered {provider.__qualname__} without a channel (1-64 characters)"
+                f"plugin '{plugin}' registered {provider.__qualname__} without a channel (1-{CHANNEL_MAX} characters)"
             )
         existing = self._entries.get(name)
         if existing is not None:

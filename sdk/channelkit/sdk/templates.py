@@ -25,7 +25,8 @@ from pydantic import Field
 from pydantic import field_validator
 from pydantic import model_validator
 
-from channelkit.sdk import _placeholders
+from channelkit.sdk import limits
+from channelkit.sdk import placeholders
 
 __all__ = [
     "PAGE_PARAMETERS",
@@ -36,7 +37,7 @@ __all__ = [
     "TemplateSet",
 ]
 
-TemplateName = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")]
+TemplateName = Annotated[str, Field(pattern=f"^{limits.TEMPLATE_NAME_PATTERN}$")]
 PageTypeName = Literal["url", "custom", "transcript", "record"]
 PanelModeName = Literal["docked", "minimized", "hidden"]
 
@@ -51,8 +52,8 @@ PAGE_PARAMETERS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
 
 def _checked_placeholders(text: str) -> str:
     try:
-        _placeholders.parse(text)
-    except _placeholders.PlaceholderSyntaxError as exc:
+        placeholders.parse(text)
+    except placeholders.PlaceholderSyntaxError as exc:
         raise ValueError(str(exc)) from None
     return text
 
@@ -71,9 +72,9 @@ class TabTemplate(_Template):
     """
 
     name: TemplateName
-    title: Annotated[str, Field(min_length=1, max_length=200)]
+    title: Annotated[str, Field(min_length=1, max_length=limits.TITLE_MAX)]
     page_type: PageTypeName
-    parameters: dict[str, Annotated[str, Field(max_length=2048)]] = Field(default_factory=dict)
+    parameters: dict[str, Annotated[str, Field(max_length=limits.TARGET_MAX)]] = Field(default_factory=dict)
     can_close: bool = True
 
     _title_syntax = field_validator("title")(_checked_placeholders)
@@ -92,8 +93,8 @@ class TabTemplate(_Template):
             )
         for key, value in self.parameters.items():
             try:
-                _placeholders.parse(value)
-            except _placeholders.PlaceholderSyntaxError as exc:
+                placeholders.parse(value)
+            except placeholders.PlaceholderSyntaxError as exc:
                 raise ValueError(f"parameters.{key}: {exc}") from None
         return self
 
@@ -101,8 +102,8 @@ class TabTemplate(_Template):
 class NotificationFieldTemplate(_Template):
     """One "header: value" line of a toast; skipped when the value resolves empty."""
 
-    header: Annotated[str, Field(min_length=1, max_length=200)]
-    value: Annotated[str, Field(max_length=1028)]
+    header: Annotated[str, Field(min_length=1, max_length=limits.FIELD_HEADER_MAX)]
+    value: Annotated[str, Field(max_length=limits.FIELD_VALUE_MAX)]
 
     _value_syntax = field_validator("header", "value")(_checked_placeholders)
 
@@ -116,13 +117,15 @@ class NotificationTemplate(_Template):
     """
 
     name: TemplateName
-    title: Annotated[str, Field(min_length=1, max_length=100)]
-    icon: Annotated[str, Field(max_length=1024)] = ""
-    fields: Annotated[list[NotificationFieldTemplate], Field(max_length=4)] = Field(default_factory=list)
-    timeout_seconds: Annotated[int, Field(ge=0, le=500)] = 0
+    title: Annotated[str, Field(min_length=1, max_length=limits.NOTIFICATION_TITLE_MAX)]
+    icon: Annotated[str, Field(max_length=limits.ICON_MAX)] = ""
+    fields: Annotated[list[NotificationFieldTemplate], Field(max_length=limits.NOTIFICATION_FIELDS_MAX)] = Field(
+        default_factory=list
+    )
+    timeout_seconds: Annotated[int, Field(ge=0, le=limits.NOTIFICATION_TIMEOUT_MAX)] = 0
     show_countdown: bool = True
-    accept_label: Annotated[str, Field(min_length=1, max_length=40)] = "Accept"
-    reject_label: Annotated[str, Field(min_length=1, max_length=40)] = "Reject"
+    accept_label: Annotated[str, Field(min_length=1, max_length=limits.BUTTON_LABEL_MAX)] = "Accept"
+    reject_label: Annotated[str, Field(min_length=1, max_length=limits.BUTTON_LABEL_MAX)] = "Reject"
     show_reject: bool = True
     auto_accept: bool = False
 
@@ -137,10 +140,10 @@ class SessionTemplate(_Template):
     """
 
     name: TemplateName
-    title: Annotated[str, Field(min_length=1, max_length=200)]
+    title: Annotated[str, Field(min_length=1, max_length=limits.TITLE_MAX)]
     anchor: TemplateName | None = None
     tabs: list[TemplateName] = Field(default_factory=list)
-    icon: Annotated[str, Field(max_length=1024)] = ""
+    icon: Annotated[str, Field(max_length=limits.ICON_MAX)] = ""
     panel_mode: PanelModeName | None = None
 
     _title_syntax = field_validator("title")(_checked_placeholders)

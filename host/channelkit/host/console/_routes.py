@@ -12,7 +12,6 @@ from collections.abc import Awaitable
 from collections.abc import Callable
 from pathlib import Path
 
-from google.protobuf import message_factory
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse
@@ -22,7 +21,6 @@ from starlette.routing import Mount
 from starlette.routing import Route
 from starlette.staticfiles import StaticFiles
 
-from channelkit.host._app import SERVICES
 from channelkit.host._app import HostApp
 from channelkit.host._auth import Identity
 from channelkit.host._auth import Role
@@ -43,10 +41,10 @@ from channelkit.sdk.errors import InvalidArgument
 from channelkit.sdk.errors import NotFound
 from channelkit.sdk.errors import PermissionDenied
 from channelkit.sdk.errors import Unauthenticated
+from channelkit.sdk.runtime.rpcs import AgentService
 from channelkit.v1 import agent_service_pb2 as pb
 
-AGENT_SERVICE = SERVICES[1]
-API_PREFIX = f"/api/{AGENT_SERVICE.full_name}"
+API_PREFIX = f"/api/{AgentService.descriptor.full_name}"
 STATIC = Path(__file__).parent / "static"
 Handler = Callable[[Request], Awaitable[Response]]
 _SIGN_IN_FIRST = "sign in first: send 'authorization: Bearer <agent token>' or sign in on the console page"
@@ -111,7 +109,7 @@ class ConsoleRoutes:
             token = None
         if not isinstance(token, str) or not token.strip():
             raise InvalidArgument('send {"token": "<agent token>"}', field="token")
-        identity = authenticate(self._tokens, token.strip(), Role.AGENT, AGENT_SERVICE.full_name)
+        identity = authenticate(self._tokens, token.strip(), Role.AGENT, AgentService.descriptor.full_name)
         agent = next(a for a in self._app.config.agents if a.id == identity.name)
         response = Response(
             json.dumps({"agentId": agent.id, "displayName": agent.display_name or agent.id}),
@@ -143,17 +141,16 @@ class ConsoleRoutes:
     async def call(self, request: Request) -> Response:
         """One unary AgentService method, through the same binding as gRPC."""
         method = request.path_params["method"]
-        descriptor = AGENT_SERVICE.methods_by_name.get(method)
-        if descriptor is None or descriptor.server_streaming:
+        rpc = AgentService.by_name.get(method)
+        if rpc is None or rpc.streaming:
             raise NotFound(
                 f"AgentService has no unary method '{method}' (WatchWorkspace is GET, as Server-Sent Events)",
                 reason=ErrorReason.UNKNOWN_METHOD,
                 metadata={"method": method},
             )
         identity = self._identity(request, mutating=True)
-        request_type = message_factory.GetMessageClass(descriptor.input_type)
-        message = from_json(await self._body(request), request_type(), f"{API_PREFIX}/{method}")
-        response = await self._app.agent_binding.invoke(identity, method, message)
+        message = from_json(await self._body(request), rpc.request(), f"{API_PREFIX}/{method}")
+        response = await self._app.agent_binding.invoke(identity, rpc, message)
         return Response(to_json(response), media_type="application/json", headers={"Cache-Control": "no-store"})
 
     async def watch(self, request: Request) -> Response:
@@ -171,7 +168,7 @@ class ConsoleRoutes:
         header = request.headers.get("authorization")
         if header is not None:
             token = bearer_token([("authorization", header)])
-            return authenticate(self._tokens, token, Role.AGENT, AGENT_SERVICE.full_name)
+            return authenticate(self._tokens, token, Role.AGENT, AgentService.descriptor.full_name)
         cookie = request.cookies.get(COOKIE_NAME)
         identity = self.sign_ins.lookup(cookie) if cookie else None
         if identity is None:

@@ -9,6 +9,7 @@ from channelkit.host.core._model import Tab
 from channelkit.host.core._sessions import SessionOps
 from channelkit.sdk.errors import ErrorReason
 from channelkit.sdk.errors import FailedPrecondition
+from channelkit.v1 import provider_service_pb2 as pb
 
 
 class AgentOps(SessionOps, CoreBase):
@@ -34,7 +35,7 @@ class AgentOps(SessionOps, CoreBase):
             del self._tabs[tab_id]
         if session.id in ws.recent_focus:
             ws.recent_focus.remove(session.id)
-        self._to_provider(session.owner, agent_id, session.correlation_id, ev.SessionClosed(session.id))
+        self._to_provider(session.owner, agent_id, session.correlation_id, pb.SessionClosed(session_id=session.id))
         self._record(session.owner, agent_id, "SessionClosed", session=session)
         self._to_agent(agent_id, ev.SessionRemoved(session.id))
         if was_focused:
@@ -47,7 +48,9 @@ class AgentOps(SessionOps, CoreBase):
         ws, session, tab = self._agent_tab(agent_id, tab_id)
         if session.focused_tab_id != tab.id:
             session.focused_tab_id = tab.id
-            self._to_provider(session.owner, agent_id, session.correlation_id, ev.TabFocused(session.id, tab.id))
+            self._to_provider(
+                session.owner, agent_id, session.correlation_id, pb.TabFocused(session_id=session.id, tab_id=tab.id)
+            )
             self._session_changed(ws, session)
         return tab
 
@@ -61,4 +64,6 @@ class AgentOps(SessionOps, CoreBase):
                 metadata={"tabId": tab_id},
             )
         self._remove_tab(ws, session, tab)
-        self._to_provider(session.owner, agent_id, session.correlation_id, ev.TabClosed(session.id, tab.id))
+        self._to_provider(
+            session.owner, agent_id, session.correlation_id, pb.TabClosed(session_id=session.id, tab_id=tab.id)
+        )

@@ -29,33 +29,33 @@ from channelkit.host.core._model import Tab
 from channelkit.host.core._model import Workspace
 from channelkit.host.core._templates import TemplateCatalog
 from channelkit.sdk import PanelMode
+from channelkit.sdk import limits
 from channelkit.sdk.errors import AgentNotFound
 from channelkit.sdk.errors import ErrorReason
 from channelkit.sdk.errors import FailedPrecondition
 from channelkit.sdk.errors import SessionNotFound
 from channelkit.sdk.errors import TabNotFound
+from channelkit.v1 import provider_service_pb2 as pb
+from channelkit.v1 import workspace_pb2 as wpb
 
 ConsentPolicy = Literal["background", "required"]
 
 
 @dataclass(frozen=True, slots=True)
 class CoreSettings:
-    """The limits and policies the core enforces; all come from the host config."""
+    """The limits and policies the core enforces: the host config's, defaulting to :mod:`channelkit.sdk.limits`."""
 
-    max_sessions: int = 10
-    max_tabs: int = 10
-    attention_cooldown_seconds: float = 10.0
+    max_sessions: int = limits.MAX_SESSIONS.default
+    max_tabs: int = limits.MAX_TABS.default
+    attention_cooldown_seconds: float = limits.ATTENTION_COOLDOWN_SECONDS.default
     consent: ConsentPolicy = "background"
-    presences: tuple[str, ...] = ("Available", "Busy", "Away", "Offline")
-    default_notification_timeout: int = 120
-    max_notification_timeout: int = 500
-    toast_queue_limit: int = 10
-    toast_queue_seconds: float = 30.0
-    toast_gap_seconds: float = 0.0
-    resolved_notification_retention: int = 256
-    default_panel_width: int = 400
-    max_transcript_entries: int = 1000
-    record_url: str = "https://crm.example.invalid/{entity_name}/{entity_id}"
+    presences: tuple[str, ...] = limits.PRESENCES
+    default_notification_timeout: int = limits.NOTIFICATION_TIMEOUT_SECONDS.default
+    toast_queue_limit: int = limits.TOAST_QUEUE_LIMIT.default
+    toast_queue_seconds: float = limits.TOAST_QUEUE_SECONDS.default
+    toast_gap_seconds: float = limits.TOAST_GAP_SECONDS.default
+    max_transcript_entries: int = limits.MAX_TRANSCRIPT_ENTRIES.default
+    record_url: str = limits.RECORD_URL
 
 
 def new_id(prefix: str) -> str:
@@ -87,9 +87,7 @@ class CoreBase:
         self._sessions: dict[str, Session] = {}
         self._tabs: dict[str, Tab] = {}
         self._tokens: dict[tuple[str, str], Notification] = {}
-        self._outbox: list[ev.Delivery] = []
-        self.toasts_changed = False
-        """Set when a command changed some toast deadline; the edge re-arms its timer and clears it."""
+        self._outbox: list[ev.Output] = []
 
     def _new_workspace(self, agent: AgentInfo) -> Workspace:
         home = Session(id=f"home-{agent.id}", owner=None, agent_id=agent.id, title="Home", created_at=self.clock.now())
@@ -100,20 +98,26 @@ class CoreBase:
             focused_id=home.id,
             home_id=home.id,
             presence=self.settings.presences[0],
-            panel_width=self.settings.default_panel_width,
+            panel_width=limits.PANEL_WIDTH_DEFAULT,
             recent_focus=[home.id],
         )
 
     # --- outbox ---------------------------------------------------------------
 
-    def take_deliveries(self) -> list[ev.Delivery]:
-        """Hand over the deliveries of the commands run since the last call."""
+    def take_outputs(self) -> list[ev.Output]:
+        """Hand over the outputs (deliveries, toast deadlines, notices) of the commands run since the last call."""
         taken, self._outbox = self._outbox, []
+        taken += [ev.Notice(message) for message in self.templates.take_notices()]
         return taken
 
-    def discard_deliveries(self) -> None:
-        """Drop deliveries of a command that failed (commands check before they change)."""
+    def take_deliveries(self) -> list[ev.Delivery]:
+        """The deliveries among :meth:`take_outputs` (what the rules tests look at)."""
+        return [o for o in self.take_outputs() if isinstance(o, ev.ToProvider | ev.ToAgent | AnalyticsRecord)]
+
+    def discard_outputs(self) -> None:
+        """Drop the outputs of a command that failed (commands check before they change)."""
         self._outbox.clear()
+        self.templates.take_notices()
 
     def _to_provider(
         self, provider: str | None, agent_id: str, correlation_id: str, payload: ev.ProviderPayload
@@ -180,7 +184,9 @@ class CoreBase:
         self._panel_changed(ws)
 
     def _panel_changed(self, ws: Workspace) -> None:
-        self._to_all_providers_of(ws.agent_id, ev.PanelChanged(ws.panel_mode, ws.panel_width))
+        self._to_all_providers_of(
+            ws.agent_id, pb.PanelChanged(mode=wpb.PanelMode.ValueType(ws.panel_mode), width=ws.panel_width)
+        )
         self._to_agent(ws.agent_id, ev.SettingsChanged(ws.presence, ws.panel_mode, ws.panel_width))
 
     # --- lookups ---------------------------------------------------------------
@@ -291,10 +297,15 @@ class CoreBase:
         target = ws.sessions[new_id]
         if previous is not None:
             self._to_provider(
-                previous.owner, ws.agent_id, previous.correlation_id, ev.SessionFocusChanged(previous.id, False)
+                previous.owner,
+                ws.agent_id,
+                previous.correlation_id,
+                pb.SessionFocusChanged(session_id=previous.id, focused=False),
             )
             self._record(previous.owner, ws.agent_id, "SessionFocusOut", session=previous)
-        self._to_provider(target.owner, ws.agent_id, target.correlation_id, ev.SessionFocusChanged(target.id, True))
+        self._to_provider(
+            target.owner, ws.agent_id, target.correlation_id, pb.SessionFocusChanged(session_id=target.id, focused=True)
+        )
         self._record(target.owner, ws.agent_id, "SessionFocusIn", session=target)
         self._to_agent(ws.agent_id, ev.FocusChanged(new_id, previous.id if previous else ""))
         if target.attention or target.unread_count:

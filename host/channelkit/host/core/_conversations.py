@@ -20,23 +20,13 @@ from channelkit.host.core._model import SessionAction
 from channelkit.host.core._model import TranscriptEntry
 from channelkit.sdk import AuthorRole
 from channelkit.sdk import PageType
+from channelkit.sdk import limits
 from channelkit.sdk.errors import ActionNotFound
 from channelkit.sdk.errors import ErrorReason
 from channelkit.sdk.errors import FailedPrecondition
 from channelkit.sdk.errors import LimitReached
 from channelkit.sdk.errors import NotFound
-
-MAX_ENTRY_TEXT = 4000
-MAX_AUTHOR = 100
-MAX_ACTIONS = 8
-MAX_ACTION_ID = 64
-MAX_ACTION_LABEL = 40
-MAX_PLACEHOLDER = 100
-MAX_KIND = 64
-MAX_PROVIDER_NAME = 64
-MAX_ATTRIBUTES = 32
-MAX_ATTRIBUTE_KEY = 100
-MAX_ATTRIBUTE_VALUE = 2000
+from channelkit.v1 import provider_service_pb2 as pb
 
 
 class ConversationOps(CoreBase):
@@ -54,8 +44,8 @@ class ConversationOps(CoreBase):
     ) -> TranscriptEntry:
         """Append an entry to an own transcript tab; the agent's watchers get it at once."""
         chosen = check.enum_value("role", role, AuthorRole)
-        check.text("author", author, max_len=MAX_AUTHOR)
-        check.text("text", text, max_len=MAX_ENTRY_TEXT, required=True)
+        check.text("author", author, max_len=limits.AUTHOR_MAX)
+        check.text("text", text, max_len=limits.TRANSCRIPT_TEXT_MAX, required=True)
         ws, session, tab = self._own_tab(provider, tab_id)
         if tab.page_type is not PageType.TRANSCRIPT:
             raise FailedPrecondition(
@@ -85,8 +75,8 @@ class ConversationOps(CoreBase):
 
     def invoke_action(self, agent_id: str, session_id: str, action_id: str, text: str) -> str:
         """The agent presses a button; only the session's owner is told. Returns the owner."""
-        check.identifier("action_id", action_id, max_len=MAX_ACTION_ID)
-        check.text("text", text, max_len=MAX_ENTRY_TEXT)
+        check.identifier("action_id", action_id, max_len=limits.ACTION_ID_MAX)
+        check.text("text", text, max_len=limits.TRANSCRIPT_TEXT_MAX)
         ws, session = self._agent_session(agent_id, session_id)
         action = next((a for a in session.actions if a.id == action_id), None)
         if action is None or session.owner is None:
@@ -104,20 +94,20 @@ class ConversationOps(CoreBase):
             raise check.invalid("text", f"action '{action_id}' ({action.label}) needs text")
         if not action.takes_text and text:
             raise check.invalid("text", f"action '{action_id}' ({action.label}) takes no text")
-        payload = ev.ActionInvoked(session.id, action.id, text)
+        payload = pb.ActionInvoked(session_id=session.id, action_id=action.id, text=text)
         self._to_provider(session.owner, ws.agent_id, session.correlation_id, payload)
         return session.owner
 
     def inject_event(self, provider: str, agent_id: str, kind: str, attributes: Mapping[str, str]) -> None:
         """Deliver an operator's outside event to ``provider``'s stream, in order with the rest."""
-        check.identifier("provider", provider, max_len=MAX_PROVIDER_NAME)
-        check.identifier("kind", kind, max_len=MAX_KIND)
+        check.identifier("provider", provider, max_len=limits.CHANNEL_MAX)
+        check.identifier("kind", kind, max_len=limits.EVENT_KIND_MAX)
         bag = check.string_map(
             "attributes",
             attributes,
-            max_entries=MAX_ATTRIBUTES,
-            max_key=MAX_ATTRIBUTE_KEY,
-            max_value=MAX_ATTRIBUTE_VALUE,
+            max_entries=limits.EVENT_ATTRIBUTES_MAX,
+            max_key=limits.EVENT_ATTRIBUTE_KEY_MAX,
+            max_value=limits.ATTRIBUTE_VALUE_MAX,
         )
         if provider not in self._providers:
             raise NotFound(
@@ -126,19 +116,19 @@ class ConversationOps(CoreBase):
                 metadata={"provider": provider},
             )
         self._served_workspace(provider, agent_id)
-        self._to_provider(provider, agent_id, "", ev.ExternalEvent(kind, tuple(sorted(bag.items()))))
+        self._to_provider(provider, agent_id, "", pb.ExternalEvent(kind=kind, attributes=bag))
 
 
 def _checked_actions(actions: Sequence[SessionAction]) -> tuple[SessionAction, ...]:
-    if len(actions) > MAX_ACTIONS:
-        raise check.invalid("actions", f"must have at most {MAX_ACTIONS} entries (got {len(actions)})")
+    if len(actions) > limits.ACTIONS_MAX:
+        raise check.invalid("actions", f"must have at most {limits.ACTIONS_MAX} entries (got {len(actions)})")
     seen: set[str] = set()
     for index, action in enumerate(actions):
         field = f"actions[{index}]"
-        check.identifier(f"{field}.id", action.id, max_len=MAX_ACTION_ID)
+        check.identifier(f"{field}.id", action.id, max_len=limits.ACTION_ID_MAX)
         if action.id in seen:
             raise check.invalid(f"{field}.id", f"'{action.id}' is used twice")
         seen.add(action.id)
-        check.text(f"{field}.label", action.label, max_len=MAX_ACTION_LABEL, required=True)
-        check.text(f"{field}.placeholder", action.placeholder, max_len=MAX_PLACEHOLDER)
+        check.text(f"{field}.label", action.label, max_len=limits.BUTTON_LABEL_MAX, required=True)
+        check.text(f"{field}.placeholder", action.placeholder, max_len=limits.ACTION_PLACEHOLDER_MAX)
     return tuple(actions)

@@ -1,7 +1,9 @@
 """Events the core routes: to one provider, or to one agent's workspace watchers.
 
-Each core command appends deliveries to the core's outbox; the edge takes them
-after the command succeeds and hands each to exactly the recipient named here.
+Each core command appends outputs to the core's outbox; the edge takes them
+after the command succeeds and hands each delivery to exactly the recipient
+named here, re-arms the toast timer from each :class:`ToastDeadline` and logs
+each :class:`Notice`.
 Routing is decided once, in the core, so the in-process path, gRPC and any
 later edge cannot disagree about who may see what.
 """
@@ -17,104 +19,26 @@ from channelkit.host.core._model import TranscriptEntry
 from channelkit.sdk import NotificationAction
 from channelkit.sdk import NotificationReason
 from channelkit.sdk import PanelMode
+from channelkit.v1 import provider_service_pb2 as pb
 
 # --- payloads for providers --------------------------------------------------
-
-
-@dataclass(slots=True, frozen=True)
-class SessionFocusChanged:
-    """An owned session gained (True) or lost (False) focus."""
-
-    session_id: str
-    focused: bool
-
-
-@dataclass(slots=True, frozen=True)
-class SessionClosed:
-    """The agent closed an owned session."""
-
-    session_id: str
-
-
-@dataclass(slots=True, frozen=True)
-class TabFocused:
-    """The agent focused an owned tab."""
-
-    session_id: str
-    tab_id: str
-
-
-@dataclass(slots=True, frozen=True)
-class TabClosed:
-    """The agent closed an owned tab."""
-
-    session_id: str
-    tab_id: str
-
-
-@dataclass(slots=True, frozen=True)
-class NotificationResolved:
-    """A toast of the recipient ended."""
-
-    notification_id: str
-    action: NotificationAction
-    reason: NotificationReason
-    cancellation_token: str
-
-
-@dataclass(slots=True, frozen=True)
-class ClickToAct:
-    """The agent clicked a click-to-act field; the recipient was chosen to act."""
-
-    value: str
-    name: str
-    format: str
-    entity_name: str
-
-
-@dataclass(slots=True, frozen=True)
-class PresenceChanged:
-    """The agent's presence changed."""
-
-    presence: str
-
-
-@dataclass(slots=True, frozen=True)
-class PanelChanged:
-    """The agent's panel mode or width changed."""
-
-    mode: PanelMode
-    width: int
-
-
-@dataclass(slots=True, frozen=True)
-class ActionInvoked:
-    """The agent pressed an action button of an owned session."""
-
-    session_id: str
-    action_id: str
-    text: str
-
-
-@dataclass(slots=True, frozen=True)
-class ExternalEvent:
-    """An outside event an operator injected for the recipient."""
-
-    kind: str
-    attributes: tuple[tuple[str, str], ...]
-
+#
+# A provider's event payload is the contract's own message (``channelkit.v1``
+# ``SessionFocusChanged``, ``SessionClosed`` …): the edge puts it into a
+# ``ProviderEvent`` under the ``payload`` field its type names, so a payload is
+# defined once, in the contract.
 
 ProviderPayload = (
-    SessionFocusChanged
-    | SessionClosed
-    | TabFocused
-    | TabClosed
-    | NotificationResolved
-    | ClickToAct
-    | PresenceChanged
-    | PanelChanged
-    | ActionInvoked
-    | ExternalEvent
+    pb.SessionFocusChanged
+    | pb.SessionClosed
+    | pb.TabFocused
+    | pb.TabClosed
+    | pb.NotificationResolved
+    | pb.ClickToAct
+    | pb.PresenceChanged
+    | pb.PanelChanged
+    | pb.ActionInvoked
+    | pb.ExternalEvent
 )
 
 # --- payloads for the agent's workspace watchers ------------------------------
@@ -228,3 +152,25 @@ class ToAgent:
 
 Delivery = ToProvider | ToAgent | AnalyticsRecord
 """An event for one provider, for one agent's watchers, or for the analytics sinks."""
+
+
+# --- what the edge does besides delivering ----------------------------------------
+
+
+@dataclass(slots=True, frozen=True)
+class ToastDeadline:
+    """The workspace's next toast deadline (wall-clock seconds) after the command; None when it has none."""
+
+    agent_id: str
+    at: float | None
+
+
+@dataclass(slots=True, frozen=True)
+class Notice:
+    """Something the operator should read in the host's log (the core itself never logs)."""
+
+    message: str
+
+
+Output = Delivery | ToastDeadline | Notice
+"""Everything a command hands back besides its result."""

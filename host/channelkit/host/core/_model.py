@@ -18,6 +18,7 @@ from channelkit.sdk import NotificationAction
 from channelkit.sdk import NotificationReason
 from channelkit.sdk import PageType
 from channelkit.sdk import PanelMode
+from channelkit.sdk import limits
 
 if TYPE_CHECKING:
     from channelkit.host.core._templates import TemplateCall
@@ -164,7 +165,7 @@ class Workspace:
     home_id: str
     presence: str
     panel_mode: PanelMode = PanelMode.DOCKED
-    panel_width: int = 400
+    panel_width: int = limits.PANEL_WIDTH_DEFAULT
     recent_focus: list[str] = field(default_factory=list)
     pending: OrderedDict[str, Notification] = field(default_factory=OrderedDict)
     """Unresolved toasts in arrival order: the shown one (if any) and the waiting ones."""

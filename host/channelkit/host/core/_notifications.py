@@ -27,15 +27,12 @@ from channelkit.host.core._templates import fit
 from channelkit.host.core._templates import resolved_title
 from channelkit.sdk import NotificationAction
 from channelkit.sdk import NotificationReason
+from channelkit.sdk import limits
 from channelkit.sdk.errors import ErrorReason
 from channelkit.sdk.errors import FailedPrecondition
 from channelkit.sdk.errors import NotificationNotFound
-
-MAX_FIELDS = 4
-MAX_NOTIFICATION_TITLE = 100
-MAX_FIELD_HEADER = 200
-MAX_FIELD_VALUE = 1028
-MAX_LABEL = 40
+from channelkit.v1 import provider_service_pb2 as pb
+from channelkit.v1 import workspace_pb2 as wpb
 
 _OUTCOME_EVENTS = {
     NotificationReason.ACCEPT: "NotificationAccepted",
@@ -92,8 +89,8 @@ class NotificationOps(CoreBase):
         """Queue a toast for the agent; it may end at once (queue full, auto-accept)."""
         check.identifier("agent_id", agent_id)
         look = self._templated_look(spec) if spec.template else self._literal_look(spec)
-        check.text("correlation_id", spec.correlation_id, max_len=check.MAX_ID)
-        token = check.text("cancellation_token", spec.cancellation_token, max_len=check.MAX_ID)
+        check.text("correlation_id", spec.correlation_id, max_len=limits.ID_MAX)
+        token = check.text("cancellation_token", spec.cancellation_token, max_len=limits.ID_MAX)
         ws = self._served_workspace(provider, agent_id)
         if token and (provider, token) in self._tokens:
             raise check.invalid("cancellation_token", "is already used by a pending notification of this provider")
@@ -125,14 +122,14 @@ class NotificationOps(CoreBase):
             self._resolve(ws, toast, NotificationAction.REJECT, NotificationReason.QUEUE_LIMIT_EXCEEDED)
         else:
             self._show_next(ws)
-        self.toasts_changed = True
+        self._deadline_changed(ws)
         return toast
 
     def _literal_look(self, spec: ToastSpec) -> _Look:
-        check.text("title", spec.title, max_len=MAX_NOTIFICATION_TITLE, required=True)
+        check.text("title", spec.title, max_len=limits.NOTIFICATION_TITLE_MAX, required=True)
         fields = self._checked_fields(spec.fields)
-        check.text("accept_label", spec.accept_label, max_len=MAX_LABEL)
-        check.text("reject_label", spec.reject_label, max_len=MAX_LABEL)
+        check.text("accept_label", spec.accept_label, max_len=limits.BUTTON_LABEL_MAX)
+        check.text("reject_label", spec.reject_label, max_len=limits.BUTTON_LABEL_MAX)
         return _Look(
             title=spec.title,
             fields=fields,
@@ -151,14 +148,14 @@ class NotificationOps(CoreBase):
         template = self.templates.notification(call.name)
         scope = Scope(template.name, call.values)
         title = resolved_title(
-            self.templates, template.title, scope, kind="notification", max_len=MAX_NOTIFICATION_TITLE
+            self.templates, template.title, scope, kind="notification", max_len=limits.NOTIFICATION_TITLE_MAX
         )
         fields = []
         for line in template.fields:
             value = self.templates.render(line.value, scope)[0].strip()
             if value:
-                header = fit(self.templates.render(line.header, scope)[0], MAX_FIELD_HEADER)
-                fields.append((header, fit(value, MAX_FIELD_VALUE)))
+                header = fit(self.templates.render(line.header, scope)[0], limits.FIELD_HEADER_MAX)
+                fields.append((header, fit(value, limits.FIELD_VALUE_MAX)))
         return _Look(
             title=title,
             fields=tuple(fields),
@@ -173,15 +170,17 @@ class NotificationOps(CoreBase):
         )
 
     def _checked_fields(self, fields: Sequence[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
-        if len(fields) > MAX_FIELDS:
-            raise check.invalid("fields", f"must have at most {MAX_FIELDS} entries (got {len(fields)})")
+        if len(fields) > limits.NOTIFICATION_FIELDS_MAX:
+            raise check.invalid(
+                "fields", f"must have at most {limits.NOTIFICATION_FIELDS_MAX} entries (got {len(fields)})"
+            )
         for index, (header, value) in enumerate(fields):
-            check.text(f"fields[{index}].header", header, max_len=MAX_FIELD_HEADER)
-            check.text(f"fields[{index}].value", value, max_len=MAX_FIELD_VALUE)
+            check.text(f"fields[{index}].header", header, max_len=limits.FIELD_HEADER_MAX)
+            check.text(f"fields[{index}].value", value, max_len=limits.FIELD_VALUE_MAX)
         return tuple((h, v) for h, v in fields if v)
 
     def _checked_timeout(self, seconds: int) -> int:
-        check.integer("timeout_seconds", seconds, low=0, high=self.settings.max_notification_timeout)
+        check.integer("timeout_seconds", seconds, low=0, high=limits.NOTIFICATION_TIMEOUT_MAX)
         return seconds or self.settings.default_notification_timeout
 
     def _show_next(self, ws: Workspace) -> None:
@@ -196,6 +195,7 @@ class NotificationOps(CoreBase):
             self._to_agent(ws.agent_id, ev.NotificationShown(toast))
             if toast.auto_accept:
                 self._resolve(ws, toast, NotificationAction.ACCEPT, NotificationReason.AUTO_ACCEPT)
+        self._deadline_changed(ws)
 
     def respond_to_notification(self, agent_id: str, notification_id: str, action: int) -> Notification:
         """The agent accepts or rejects the toast shown in its own workspace."""
@@ -226,7 +226,7 @@ class NotificationOps(CoreBase):
 
     def cancel_notification(self, provider: str, cancellation_token: str) -> Notification:
         """The sender cancels its own waiting or shown toast by token."""
-        check.text("cancellation_token", cancellation_token, max_len=check.MAX_ID, required=True)
+        check.text("cancellation_token", cancellation_token, max_len=limits.ID_MAX, required=True)
         self._enabled_provider(provider)
         toast = self._tokens.get((provider, cancellation_token))
         if toast is None:
@@ -244,24 +244,28 @@ class NotificationOps(CoreBase):
         now = self.clock.monotonic()
         expired = []
         for ws in self._workspaces.values():
-            for toast in [t for t in ws.pending.values() if t.deadline <= now]:
+            due = [t for t in ws.pending.values() if t.deadline <= now]
+            for toast in due:
                 if toast.shown:
                     self._resolve(ws, toast, NotificationAction.TIMEOUT, NotificationReason.DISPLAY_TIMEOUT)
                 else:
                     self._resolve(ws, toast, NotificationAction.REJECT, NotificationReason.QUEUE_TIME_LIMIT_EXCEEDED)
                 expired.append(toast)
-            self._show_next(ws)
-        self.toasts_changed = True
+            if due or (ws.pending and ws.shown_id is None):
+                self._show_next(ws)
         return expired
 
-    def next_toast_deadline(self) -> float | None:
-        """The earliest monotonic time at which :meth:`expire_due` has work, or None."""
-        deadlines: list[float] = []
-        for ws in self._workspaces.values():
-            deadlines.extend(t.deadline for t in ws.pending.values())
-            if ws.shown_id is None and ws.pending:
-                deadlines.append(ws.next_show_at)
+    def toast_deadline(self, agent_id: str) -> float | None:
+        """When the agent's toast queue next has work for :meth:`expire_due` (monotonic seconds), or None."""
+        ws = self._workspaces[agent_id]
+        deadlines = [t.deadline for t in ws.pending.values()]
+        if ws.shown_id is None and ws.pending:
+            deadlines.append(ws.next_show_at)
         return min(deadlines, default=None)
+
+    def _deadline_changed(self, ws: Workspace) -> None:
+        """Tell the edge when this workspace's toast queue next has work (the toast timer is the edge's)."""
+        self._outbox.append(ev.ToastDeadline(ws.agent_id, self.toast_deadline(ws.agent_id)))
 
     def cancel_all_pending(self) -> list[Notification]:
         """End every waiting and shown toast because the host stops (waiting ones first, nothing new is shown)."""
@@ -271,7 +275,7 @@ class NotificationOps(CoreBase):
             for toast in [*ws.waiting(), *([shown] if shown else [])]:
                 self._resolve(ws, toast, NotificationAction.CANCELLED, NotificationReason.HOST_SHUTDOWN)
                 ended.append(toast)
-        self.toasts_changed = True
+            self._deadline_changed(ws)
         return ended
 
     def _resolve(
@@ -283,9 +287,14 @@ class NotificationOps(CoreBase):
         del ws.pending[toast.id]
         self._tokens.pop((toast.provider, toast.cancellation_token), None)
         ws.resolved[toast.id] = toast
-        while len(ws.resolved) > self.settings.resolved_notification_retention:
+        while len(ws.resolved) > limits.RESOLVED_NOTIFICATIONS_KEPT:
             ws.resolved.popitem(last=False)
-        payload = ev.NotificationResolved(toast.id, action, reason, toast.cancellation_token)
+        payload = pb.NotificationResolved(
+            notification_id=toast.id,
+            action=wpb.NotificationAction.ValueType(action),
+            reason=wpb.NotificationReason.ValueType(reason),
+            cancellation_token=toast.cancellation_token,
+        )
         self._to_provider(toast.provider, ws.agent_id, toast.correlation_id, payload)
         self._record(
             toast.provider,
@@ -299,7 +308,6 @@ class NotificationOps(CoreBase):
             ws.shown_id = None
             ws.next_show_at = self.clock.monotonic() + self.settings.toast_gap_seconds
             self._to_agent(ws.agent_id, ev.NotificationRemoved(toast.id, action, reason))
-        self.toasts_changed = True
 
     def _count_outcome(self, provider: str, action: NotificationAction) -> None:
         counters = self.counters[provider]

@@ -21,13 +21,13 @@ from channelkit.host.core._templates import TemplateCall
 from channelkit.host.core._templates import resolved_title
 from channelkit.sdk import NotificationAction
 from channelkit.sdk import PanelMode
+from channelkit.sdk import limits
 from channelkit.sdk.errors import ConsentRequired
 from channelkit.sdk.errors import ErrorReason
 from channelkit.sdk.errors import FailedPrecondition
 from channelkit.sdk.errors import LimitReached
 from channelkit.sdk.templates import SessionTemplate
 
-MAX_MESSAGES_COUNT = 100_000
 _PANEL_MODES = {"docked": PanelMode.DOCKED, "minimized": PanelMode.MINIMIZED, "hidden": PanelMode.HIDDEN}
 
 __all__ = ["AttentionResult", "SessionOps", "TabSpec"]
@@ -78,13 +78,13 @@ class SessionOps(CoreBase):
         """Create a session owned by ``provider``; it takes focus only with consent (R5)."""
         check.identifier("agent_id", agent_id)
         bag = check.string_map("context", context or {})
-        check.text("correlation_id", correlation_id, max_len=check.MAX_ID)
-        check.text("provider_session_id", provider_session_id, max_len=check.MAX_ID)
+        check.text("correlation_id", correlation_id, max_len=limits.ID_MAX)
+        check.text("provider_session_id", provider_session_id, max_len=limits.ID_MAX)
         check.optional_identifier("consent_notification_id", consent_notification_id)
         if template is not None:
             opening = self._templated_opening(template, title, anchor_tab, bag)
         else:
-            check.text("title", title, max_len=check.MAX_TITLE, required=True)
+            check.text("title", title, max_len=limits.TITLE_MAX, required=True)
             anchor = checked_tab_spec(anchor_tab, "anchor_tab", self.settings.record_url) if anchor_tab else None
             opening = _Opening(title, (anchor,) if anchor else ())
         ws = self._served_workspace(provider, agent_id)
@@ -175,7 +175,7 @@ class SessionOps(CoreBase):
         self, template: SessionTemplate, call: TemplateCall, context: Mapping[str, str], anchor: Mapping[str, str]
     ) -> str:
         scope = Scope(template.name, call.values, {}, context, anchor)
-        return resolved_title(self.templates, template.title, scope, kind="session", max_len=check.MAX_TITLE)
+        return resolved_title(self.templates, template.title, scope, kind="session", max_len=limits.TITLE_MAX)
 
     def _consent(self, ws: Workspace, provider: str, notification_id: str) -> Notification | None:
         if not notification_id:
@@ -212,7 +212,7 @@ class SessionOps(CoreBase):
         with and kept for later re-resolutions.
         """
         if parameters is None:
-            check.text("title", title, max_len=check.MAX_TITLE, required=True)
+            check.text("title", title, max_len=limits.TITLE_MAX, required=True)
             ws, session = self._own_session(provider, session_id)
             session.title = title
         else:
@@ -244,7 +244,7 @@ class SessionOps(CoreBase):
 
     def request_focus_session(self, provider: str, session_id: str, messages_count: int) -> AttentionResult:
         """Show the attention indicator on an unfocused own session; never move focus (R7)."""
-        check.integer("messages_count", messages_count, low=0, high=MAX_MESSAGES_COUNT)
+        check.integer("messages_count", messages_count, low=0, high=limits.MESSAGES_COUNT_MAX)
         ws, session = self._own_session(provider, session_id)
         if ws.focused_id == session.id:
             return AttentionResult(already_focused=True, alerted=False, unread_count=0)
@@ -275,7 +275,7 @@ class SessionOps(CoreBase):
 
     def notify_kpi_breach(self, provider: str, session_id: str, *, reset: bool, details: str) -> bool:
         """Set or clear the KPI-breach flag of an own session."""
-        check.text("details", details, max_len=check.MAX_TITLE)
+        check.text("details", details, max_len=limits.TITLE_MAX)
         ws, session = self._own_session(provider, session_id)
         session.kpi_breach = not reset
         session.kpi_breach_details = "" if reset else details
@@ -389,7 +389,7 @@ class SessionOps(CoreBase):
         are merged over the ones the tab was opened with.
         """
         if parameters is None:
-            check.text("title", title, max_len=check.MAX_TITLE, required=True)
+            check.text("title", title, max_len=limits.TITLE_MAX, required=True)
             ws, session, tab = self._own_tab(provider, tab_id)
             tab.title = title
         else:
@@ -413,7 +413,7 @@ class SessionOps(CoreBase):
             return merged, scoped["title"]
         scope = Scope(name, merged.values, scoped, session.context, anchor)
         return merged, resolved_title(
-            self.templates, self.templates.tab(name).title, scope, kind="tab", max_len=check.MAX_TITLE
+            self.templates, self.templates.tab(name).title, scope, kind="tab", max_len=limits.TITLE_MAX
         )
 
     def close_tab(self, provider: str, tab_id: str) -> None:

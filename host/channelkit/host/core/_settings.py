@@ -11,16 +11,11 @@ from channelkit.host.core._base import CoreBase
 from channelkit.host.core._model import AnalyticsRecord
 from channelkit.host.core._model import Workspace
 from channelkit.sdk import PanelMode
+from channelkit.sdk import limits
 from channelkit.sdk.errors import ErrorReason
 from channelkit.sdk.errors import FailedPrecondition
 from channelkit.sdk.errors import NotActiveProvider
-
-MIN_PANEL_WIDTH = 300
-MAX_PANEL_WIDTH = 10_000
-MAX_KPI_TEXT = 100
-MAX_ATTRIBUTES = 16
-MAX_ATTRIBUTE_VALUE = 2000
-MAX_CLICK_VALUE = 256
+from channelkit.v1 import provider_service_pb2 as pb
 
 
 class SettingsOps(CoreBase):
@@ -35,7 +30,7 @@ class SettingsOps(CoreBase):
         ws = self._served_workspace(provider, agent_id) if provider else self._workspaces[agent_id]
         if presence != ws.presence:
             ws.presence = presence
-            self._to_all_providers_of(agent_id, ev.PresenceChanged(presence))
+            self._to_all_providers_of(agent_id, pb.PresenceChanged(presence=presence))
             self._settings_changed(ws)
         return presence
 
@@ -53,7 +48,7 @@ class SettingsOps(CoreBase):
 
     def set_panel_width(self, agent_id: str, width: int, *, provider: str | None = None) -> int:
         """Set the panel width (300–10000 px); a provider must be the active provider."""
-        check.integer("width", width, low=MIN_PANEL_WIDTH, high=MAX_PANEL_WIDTH)
+        check.integer("width", width, low=limits.PANEL_WIDTH_MIN, high=limits.PANEL_WIDTH_MAX)
         ws = self._panel_workspace(agent_id, provider)
         if width != ws.panel_width:
             ws.panel_width = width
@@ -92,11 +87,11 @@ class SettingsOps(CoreBase):
         """Whether ``provider`` receives click-to-act events."""
         return self._providers[provider].click_to_act
 
-    def click_to_act(self, agent_id: str, click: ev.ClickToAct) -> str:
+    def click_to_act(self, agent_id: str, click: pb.ClickToAct) -> str:
         """Route the agent's click to exactly one provider (R3) and return its name."""
-        check.text("click.value", click.value, max_len=MAX_CLICK_VALUE, required=True)
+        check.text("click.value", click.value, max_len=limits.CLICK_VALUE_MAX, required=True)
         for name in ("name", "format", "entity_name"):
-            check.text(f"click.{name}", getattr(click, name), max_len=check.MAX_ID)
+            check.text(f"click.{name}", getattr(click, name), max_len=limits.ID_MAX)
         chosen = self._click_to_act_provider(agent_id)
         self._to_provider(chosen, agent_id, "", click)
         return chosen
@@ -131,11 +126,15 @@ class SettingsOps(CoreBase):
         The event is enriched like a system event; without a correlation id it
         takes the session's.
         """
-        check.text("name", name, max_len=MAX_KPI_TEXT, required=True)
-        check.text("reason", reason, max_len=MAX_KPI_TEXT)
-        check.text("correlation_id", correlation_id, max_len=check.MAX_ID)
+        check.text("name", name, max_len=limits.ANALYTICS_TEXT_MAX, required=True)
+        check.text("reason", reason, max_len=limits.ANALYTICS_TEXT_MAX)
+        check.text("correlation_id", correlation_id, max_len=limits.ID_MAX)
         attrs = check.string_map(
-            "attributes", attributes, max_entries=MAX_ATTRIBUTES, max_key=MAX_KPI_TEXT, max_value=MAX_ATTRIBUTE_VALUE
+            "attributes",
+            attributes,
+            max_entries=limits.ANALYTICS_ATTRIBUTES_MAX,
+            max_key=limits.ANALYTICS_TEXT_MAX,
+            max_value=limits.ATTRIBUTE_VALUE_MAX,
         )
         self._served_workspace(provider, agent_id)
         session = self._own_session(provider, session_id)[1] if session_id else None

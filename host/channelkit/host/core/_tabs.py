@@ -20,6 +20,7 @@ from channelkit.host.core._templates import TemplateCatalog
 from channelkit.host.core._templates import fit
 from channelkit.host.core._templates import unfilled
 from channelkit.sdk import PageType
+from channelkit.sdk import limits
 from channelkit.sdk.errors import InvalidArgument
 
 PAGE_TYPES = {
@@ -58,7 +59,7 @@ class CheckedTab:
 
 def checked_tab_spec(spec: TabSpec, field_name: str, record_url: str) -> CheckedTab:
     """Check a literal tab against its page type; RECORD tabs get their link from ``record_url``."""
-    title = check.text(f"{field_name}.title", spec.title, max_len=check.MAX_TITLE, required=True)
+    title = check.text(f"{field_name}.title", spec.title, max_len=limits.TITLE_MAX, required=True)
     page_type = check.enum_value(f"{field_name}.page_type", spec.page_type, PageType)
     if page_type is not PageType.RECORD and spec.record is not None:
         raise check.invalid(f"{field_name}.record", "is only used by PAGE_TYPE_RECORD tabs")
@@ -66,7 +67,7 @@ def checked_tab_spec(spec: TabSpec, field_name: str, record_url: str) -> Checked
         target = check.url(f"{field_name}.target", spec.target)
         return CheckedTab(title, page_type, target, None, spec.can_close, parameters={"title": title, "url": target})
     if page_type is PageType.CUSTOM:
-        target = check.text(f"{field_name}.target", spec.target, max_len=check.MAX_TARGET, required=True)
+        target = check.text(f"{field_name}.target", spec.target, max_len=limits.TARGET_MAX, required=True)
         return CheckedTab(title, page_type, target, None, spec.can_close, parameters={"title": title, "page": target})
     if spec.target:
         raise check.invalid(f"{field_name}.target", f"must be empty for PAGE_TYPE_{page_type.name}: the host sets it")
@@ -74,7 +75,7 @@ def checked_tab_spec(spec: TabSpec, field_name: str, record_url: str) -> Checked
         return CheckedTab(title, page_type, "", None, spec.can_close, parameters={"title": title})
     if spec.record is None:
         raise check.invalid(f"{field_name}.record", "is required for PAGE_TYPE_RECORD tabs")
-    entity_name = check.identifier(f"{field_name}.record.entity_name", spec.record[0], max_len=64)
+    entity_name = check.identifier(f"{field_name}.record.entity_name", spec.record[0], max_len=limits.ENTITY_NAME_MAX)
     entity_id = check.identifier(f"{field_name}.record.entity_id", spec.record[1])
     link = record_url.replace("{entity_name}", quote(entity_name, safe="")).replace(
         "{entity_id}", quote(entity_id, safe="")
@@ -109,7 +110,7 @@ def templated_tab(
         missing_names.extend(missing)
         return value
 
-    title = fit(resolved("title", template.title).strip(), check.MAX_TITLE)
+    title = fit(resolved("title", template.title).strip(), limits.TITLE_MAX)
     page_type = PAGE_TYPES[template.page_type]
     values = {k: resolved(k, v, url=page_type is PageType.URL and k == "url") for k, v in template.parameters.items()}
     spec = TabSpec(

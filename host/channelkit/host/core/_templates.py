@@ -9,13 +9,12 @@ A placeholder ``{name}`` is looked up, first match wins:
 ``{session.key}`` reads only the session's context bag and ``{anchor.key}``
 only the anchor tab's parameters. Text around placeholders is kept, ``{{`` and
 ``}}`` are literal braces, a placeholder nothing fills becomes empty and is
-logged once per template and name. Values are inserted as they are and never
+reported once per template and name (a notice the host logs). Values are inserted as they are and never
 parsed again, and nothing is evaluated: a template can only copy strings.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,13 +23,13 @@ from typing import TypeVar
 from urllib.parse import quote
 
 from channelkit.host.core import _validate as check
-from channelkit.sdk import _placeholders
+from channelkit.sdk import limits
+from channelkit.sdk import placeholders
 from channelkit.sdk.errors import TemplateNotFound
 from channelkit.sdk.templates import NotificationTemplate
 from channelkit.sdk.templates import SessionTemplate
 from channelkit.sdk.templates import TabTemplate
 
-log = logging.getLogger(__name__)
 T = TypeVar("T", SessionTemplate, TabTemplate, NotificationTemplate)
 
 
@@ -46,8 +45,8 @@ class TemplateCall:
     def checked(self, field_name: str) -> TemplateCall:
         """The call with its name and parameter maps checked; errors name ``field_name``."""
         values = check.string_map(f"{field_name}.values", self.values)
-        if len(self.tabs) > check.MAX_CONTEXT_ENTRIES:
-            raise check.invalid(f"{field_name}.tabs", f"must have at most {check.MAX_CONTEXT_ENTRIES} entries")
+        if len(self.tabs) > limits.CONTEXT_ENTRIES_MAX:
+            raise check.invalid(f"{field_name}.tabs", f"must have at most {limits.CONTEXT_ENTRIES_MAX} entries")
         tabs = {
             name: check.string_map(f"{field_name}.tabs[{name[:40]}].values", scoped)
             for name, scoped in self.tabs.items()
@@ -90,8 +89,9 @@ class TemplateCatalog:
         self.sessions = {t.name: t for t in sessions}
         self.tabs = {t.name: t for t in tabs}
         self.notifications = {t.name: t for t in notifications}
-        self._parsed: dict[str, tuple[_placeholders.Segment, ...]] = {}
+        self._parsed: dict[str, tuple[placeholders.Segment, ...]] = {}
         self._reported: set[tuple[str, str]] = set()
+        self._notices: list[str] = []
 
     def session(self, name: str) -> SessionTemplate:
         """The session template ``name``; TEMPLATE_NOT_FOUND otherwise."""
@@ -123,18 +123,25 @@ class TemplateCatalog:
                 return ""
             return _percent_encoded(value) if encode else value
 
-        return _placeholders.render(segments, fill), missing
+        return placeholders.render(segments, fill), missing
 
-    def _segments(self, text: str) -> tuple[_placeholders.Segment, ...]:
+    def take_notices(self) -> list[str]:
+        """The notices about unfilled placeholders since the last call (each template and name once)."""
+        taken, self._notices = self._notices, []
+        return taken
+
+    def _segments(self, text: str) -> tuple[placeholders.Segment, ...]:
         parsed = self._parsed.get(text)
         if parsed is None:
-            parsed = self._parsed[text] = _placeholders.parse(text)
+            parsed = self._parsed[text] = placeholders.parse(text)
         return parsed
 
     def _report(self, template: str, name: str) -> None:
         if (template, name) not in self._reported:
             self._reported.add((template, name))
-            log.warning("template %s: nothing fills {%s}; it resolves to empty text (reported once)", template, name)
+            self._notices.append(
+                f"template {template}: nothing fills {{{name}}}; it resolves to empty text (reported once)"
+            )
 
 
 def resolved_title(catalog: TemplateCatalog, text: str, scope: Scope, *, kind: str, max_len: int) -> str:

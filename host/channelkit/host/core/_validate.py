@@ -14,16 +14,10 @@ from enum import IntEnum
 from typing import TypeVar
 from urllib.parse import urlsplit
 
+from channelkit.sdk import limits
 from channelkit.sdk.errors import InvalidArgument
 
-MAX_ID = 128
-MAX_TITLE = 200
-MAX_TARGET = 2048
-MAX_CONTEXT_ENTRIES = 64
-MAX_CONTEXT_KEY = 128
-MAX_CONTEXT_VALUE = 2048
-
-_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@\-]*")
+_ID = re.compile(limits.ID_PATTERN)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 E = TypeVar("E", bound=IntEnum)
@@ -34,8 +28,8 @@ def invalid(field: str, problem: str) -> InvalidArgument:
     return InvalidArgument(f"invalid {field}: {problem}", field=field, metadata={"field": field})
 
 
-def identifier(field: str, value: str, *, max_len: int = MAX_ID) -> str:
-    """A required id: 1–``max_len`` (default 128) characters of letters, digits and ``._:@-``."""
+def identifier(field: str, value: str, *, max_len: int = limits.ID_MAX) -> str:
+    """A required id: 1–``max_len`` (default ``limits.ID_MAX``) characters of letters, digits and ``._:@-``."""
     if not value:
         raise invalid(field, "must not be empty")
     if len(value) > max_len:
@@ -79,7 +73,7 @@ def integer(field: str, value: int, *, low: int, high: int) -> int:
 
 def url(field: str, value: str) -> str:
     """An absolute http or https URL of at most 2048 characters."""
-    text(field, value, max_len=MAX_TARGET, required=True)
+    text(field, value, max_len=limits.TARGET_MAX, required=True)
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise invalid(field, "must be an absolute http or https URL")
@@ -90,9 +84,9 @@ def string_map(
     field: str,
     entries: Mapping[str, str],
     *,
-    max_entries: int = MAX_CONTEXT_ENTRIES,
-    max_key: int = MAX_CONTEXT_KEY,
-    max_value: int = MAX_CONTEXT_VALUE,
+    max_entries: int = limits.CONTEXT_ENTRIES_MAX,
+    max_key: int = limits.CONTEXT_KEY_MAX,
+    max_value: int = limits.CONTEXT_VALUE_MAX,
 ) -> dict[str, str]:
     """A string map with bounded size, non-empty keys and bounded values."""
     if len(entries) > max_entries:
@@ -108,8 +102,8 @@ def string_map(
 def key_list(field: str, keys: Iterable[str]) -> list[str]:
     """A list of map keys to remove."""
     result = list(keys)
-    if len(result) > MAX_CONTEXT_ENTRIES:
-        raise invalid(field, f"must have at most {MAX_CONTEXT_ENTRIES} entries")
+    if len(result) > limits.CONTEXT_ENTRIES_MAX:
+        raise invalid(field, f"must have at most {limits.CONTEXT_ENTRIES_MAX} entries")
     for key in result:
-        text(field, key, max_len=MAX_CONTEXT_KEY, required=True)
+        text(field, key, max_len=limits.CONTEXT_KEY_MAX, required=True)
     return result

@@ -25,7 +25,7 @@ import grpc
 from google.protobuf.message import Message
 
 from channelkit.host.demo._setup import AGENT_NAME
-from channelkit.sdk._status import from_rpc_error
+from channelkit.sdk.runtime import from_rpc_error
 from channelkit.v1 import agent_service_pb2 as pb
 from channelkit.v1 import agent_service_pb2_grpc as pb_grpc
 from channelkit.v1 import provider_service_pb2 as ppb

@@ -18,11 +18,12 @@ from channelkit.host._auth import Identity
 from channelkit.host._auth import Role
 from channelkit.host._plugin_loader import class_defaults
 from channelkit.host.config import parse_config
-from channelkit.sdk import _convert as convert
+from channelkit.host.testing._agent import AgentSimulator
 from channelkit.sdk import events
 from channelkit.sdk.analytics import AnalyticsEvent
 from channelkit.sdk.provider import Provider
-from channelkit.sdk.testing._agent import AgentSimulator
+from channelkit.sdk.runtime import fromproto
+from channelkit.sdk.runtime.rpcs import HostService
 from channelkit.v1 import host_service_pb2 as hpb
 
 E = TypeVar("E", bound=events.Event)
@@ -114,9 +115,7 @@ class InMemoryHost:
         Returns the event's ``seq``; ``next_event`` or ``settle`` waits for the provider to handle it.
         """
         request = hpb.InjectEventRequest(provider=provider, agent_id=agent, kind=kind, attributes=attributes)
-        response = await self.app.host_binding.invoke(_KIT_ADMIN, "InjectEvent", request)
-        assert isinstance(response, hpb.InjectEventResponse)
-        return response.seq
+        return (await self.app.host_binding.invoke(_KIT_ADMIN, HostService.InjectEvent, request)).seq
 
     def analytics(self, provider: str | None = None, *, kind: str | None = None) -> list[AnalyticsEvent]:
         """The analytics events recorded so far, oldest first.
@@ -156,7 +155,7 @@ class InMemoryHost:
         def scan() -> bool:
             for message in provider_log.after(max(self._cursors.get(name, 0), provider_log.oldest_seq() - 1)):
                 self._cursors[name] = message.seq
-                event = convert.event(message)
+                event = fromproto.event(message)
                 if isinstance(event, kind) and all(getattr(event, k) == v for k, v in matching.items()):
                     found.append(event)
                     return True

@@ -1,13 +1,17 @@
-"""Drive one provider: handshake, ordered events, resume, resync, faults.
+"""Drive one provider: handshake, ordered events, resume, resync, faults — the one consumption loop.
 
 The same :class:`ProviderRunner` runs a provider in the host process and in
 ``channelkit-provider run``; only the :class:`Connection` differs. That is what
-makes a provider behave the same both ways.
+makes a provider behave the same both ways, exactly-once included.
 
-Delivery is at-least-once on the wire and exactly-once at the handlers: the
-runner remembers the ``seq`` of the last event it dispatched and resumes the
-stream after it, so an event is never handed to a handler twice and never
-skipped unless the host no longer retains it (then ``on_resync`` is called).
+The rule: an event counts as processed, and the cursor moves past it, only
+after its handler returned or was isolated as a fault (it raised or ran past
+its timeout). The stream may deliver an event again after a reconnect; the
+runner skips every ``seq`` at or below its cursor, so a handler never sees an
+event twice and never misses one the host still retains. When the host no
+longer retains the events after the cursor (``CURSOR_EXPIRED``), the runner
+re-lists the provider's sessions and hands them to ``on_resync``. Every other
+stream failure goes through the one retry policy (:mod:`._retry`).
 """
 
 from __future__ import annotations
@@ -19,34 +23,35 @@ from collections.abc import AsyncIterator
 from collections.abc import Awaitable
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 from typing import Protocol
 from typing import TypeVar
 
 from pydantic import ValidationError
 
-from channelkit.sdk import _convert as convert
 from channelkit.sdk import events
-from channelkit.sdk._backoff import Backoff
-from channelkit.sdk._dispatch import Fault
-from channelkit.sdk._dispatch import handler_for
-from channelkit.sdk._dispatch import run_guarded
-from channelkit.sdk.errors import Aborted
+from channelkit.sdk._version import software_version
 from channelkit.sdk.errors import ChannelkitError
 from channelkit.sdk.errors import CursorExpired
-from channelkit.sdk.errors import ErrorReason
-from channelkit.sdk.errors import Internal
-from channelkit.sdk.errors import ResourceExhausted
-from channelkit.sdk.errors import Unavailable
-from channelkit.sdk.host import Host
-from channelkit.sdk.host import Transport
 from channelkit.sdk.models import Session
 from channelkit.sdk.provider import Provider
+from channelkit.sdk.runtime import fromproto
+from channelkit.sdk.runtime._dispatch import Fault
+from channelkit.sdk.runtime._dispatch import handler_for
+from channelkit.sdk.runtime._dispatch import run_guarded
+from channelkit.sdk.runtime._retry import Backoff
+from channelkit.sdk.runtime._retry import RetryPolicy
+from channelkit.sdk.runtime._retry import retry_delay
+from channelkit.sdk.runtime.rpcs import ProviderService
 from channelkit.v1 import provider_service_pb2 as pb
 
+if TYPE_CHECKING:
+    from channelkit.sdk.host import Host
+    from channelkit.sdk.host import Transport
+
 PROTOCOL_VERSIONS = (1,)
-SOFTWARE_VERSION = "channelkit-sdk/0.1.0"
-log = logging.getLogger("channelkit.provider")
 T = TypeVar("T")
+log = logging.getLogger("channelkit.provider")
 
 
 class Connection(Protocol):
@@ -84,8 +89,8 @@ class CursorFile:
 
 async def handshake(transport: Transport) -> pb.HelloResponse:
     """Say Hello: offer our protocol versions, learn who we are and what the host allows."""
-    request = pb.HelloRequest(protocol_versions=PROTOCOL_VERSIONS, software_version=SOFTWARE_VERSION)
-    return await transport.call("Hello", request, pb.HelloResponse)
+    request = pb.HelloRequest(protocol_versions=PROTOCOL_VERSIONS, software_version=software_version())
+    return await transport.call(ProviderService.Hello, request)
 
 
 class FatalConnectionError(Exception):
@@ -94,15 +99,6 @@ class FatalConnectionError(Exception):
 
 class StartFailed(Exception):
     """``on_start`` raised or timed out: the provider is not fit to receive events."""
-
-
-_RETRYABLE = (Unavailable, Aborted, Internal)
-
-
-def _is_retryable(error: ChannelkitError) -> bool:
-    if isinstance(error, ResourceExhausted):
-        return error.reason in (ErrorReason.SLOW_CONSUMER, ErrorReason.RATE_LIMITED)
-    return isinstance(error, _RETRYABLE)
 
 
 class ProviderRunner:
@@ -118,14 +114,15 @@ class ProviderRunner:
         on_fault: Callable[[Fault], None] | None = None,
         on_handled: Callable[[], None] | None = None,
         on_handler_start: Callable[[str], None] | None = None,
-        backoff: Backoff | None = None,
+        retry: RetryPolicy | None = None,
         keep_going: Callable[[], bool] | None = None,
     ) -> None:
         self.provider = provider
         self.connection = connection
         self.handler_timeout = handler_timeout
         self.cursor_file = cursor_file
-        self.backoff = backoff or Backoff()
+        self.retry = retry or RetryPolicy()
+        self.forever = RetryPolicy(None, self.retry.initial, self.retry.maximum)
         self.cursor = 0
         self.host: Host | None = None
         self.started = asyncio.Event()
@@ -139,18 +136,16 @@ class ProviderRunner:
         """The provider's name."""
         return type(self.provider).name
 
-    async def hello(self) -> pb.HelloResponse:
-        """Shake hands with the host."""
-        return await handshake(self.connection.transport)
-
     async def start(self) -> Host:
         """Handshake (retrying while the host is unreachable), then ``on_start``; return the client."""
-        hello = await self._retrying(self.hello)
+        hello = await self._persist("Hello", functools.partial(handshake, self.connection.transport))
         if hello.provider.name != self.name:
             raise FatalConnectionError(
                 f"the token belongs to provider '{hello.provider.name}', but this class is '{self.name}'"
             )
-        host = Host(self.connection.transport, hello)
+        from channelkit.sdk.host import Host  # late: the client imports this package's wire modules
+
+        host = Host(self.connection.transport, hello, retry=self.retry)
         self.host = host
         saved = self.cursor_file.load() if self.cursor_file else None
         fault = await self._guarded("on_start", lambda: self.provider.on_start(host))
@@ -167,9 +162,10 @@ class ProviderRunner:
         """Start, then dispatch events until cancelled or ``keep_going`` says stop; reconnect and resume."""
         if self.host is None:
             await self.start()
+        backoff = self.retry.backoff()
         while self._keep_going():
             try:
-                await self._consume()
+                await self._consume(backoff)
             except CursorExpired:
                 lost = Fault("events", "fell behind", f"events after seq {self.cursor} are no longer retained")
                 log.error("provider %s: %s; re-listing sessions", self.name, lost.describe())
@@ -177,30 +173,37 @@ class ProviderRunner:
                 await self.resync(initial=False)
                 continue
             except ChannelkitError as error:
-                self._raise_if_fatal(error)
-                delay = self.backoff.next_delay()
+                delay = retry_delay(error, backoff, stream=True)
+                if delay is None:
+                    raise FatalConnectionError(
+                        f"the host refused provider '{self.name}': {error.message} ({error.reason})"
+                    ) from None
                 log.warning("provider %s: event stream ended (%s); resuming in %.2f s", self.name, error, delay)
                 await asyncio.sleep(delay)
                 continue
             # The stream ended without an error: the host closed it; resume after a short pause.
-            await asyncio.sleep(self.backoff.next_delay())
+            await asyncio.sleep(backoff.next_delay())
 
     async def stop(self) -> Fault | None:
         """Call ``on_stop`` (with the handler timeout)."""
         return await self._guarded("on_stop", self.provider.on_stop)
 
-    async def _consume(self) -> None:
+    async def _consume(self, backoff: Backoff) -> None:
         async for message in self.connection.events(self.cursor):
-            self.backoff.reset()
+            backoff.reset()
             if message.seq <= self.cursor:
-                continue  # already handled before a reconnect
+                continue  # already processed before a reconnect
             if not self._keep_going():
                 return
-            event = self._decode(message)
-            if event is not None:
-                name, handler = handler_for(self.provider, event)
-                await self._guarded(name, functools.partial(handler, event))
-            self._advance(message.seq)
+            await self._process(message)
+
+    async def _process(self, message: pb.ProviderEvent) -> None:
+        """Hand one event to its handler, then (handled or faulted) move the cursor past it."""
+        event = self._decode(message)
+        handler = handler_for(self.provider, event) if event is not None else None
+        if event is not None and handler is not None:
+            await self._guarded(event.handler, functools.partial(handler, event))
+        self._advance(message.seq)
 
     def _decode(self, message: pb.ProviderEvent) -> events.Event | None:
         """The event's model; ``None`` (logged, skipped) for a kind or value this SDK does not know yet.
@@ -209,10 +212,13 @@ class ProviderRunner:
         them instead of stopping, and the cursor still moves past them.
         """
         try:
-            return convert.event(message)
+            event = fromproto.event(message)
         except (ValueError, ValidationError) as exc:
             log.warning("provider %s: skipping event seq %d this SDK cannot read: %s", self.name, message.seq, exc)
             return None
+        if event is None:
+            log.info("provider %s: skipping event seq %d of a kind this SDK does not know", self.name, message.seq)
+        return event
 
     def _advance(self, seq: int) -> None:
         self.cursor = seq
@@ -236,36 +242,27 @@ class ProviderRunner:
         ``seq`` and the listing are still delivered rather than skipped.
         """
         assert self.host is not None
+        transport = self.connection.transport
         sessions: list[Session] = []
         head: int | None = None
         for agent in self.host.agents:
             request = pb.ListSessionsRequest(agent_id=agent.id)
-            listed = await self._retrying(
-                functools.partial(self.connection.transport.call, "ListSessions", request, pb.ListSessionsResponse)
+            listed = await self._persist(
+                "ListSessions", functools.partial(transport.call, ProviderService.ListSessions, request)
             )
             head = listed.head_seq if head is None else min(head, listed.head_seq)
-            sessions += [convert.session(s) for s in listed.sessions]
+            sessions += [fromproto.session(s) for s in listed.sessions]
         if head is None:
-            hello = await self._retrying(self.hello)
-            head = hello.head_seq
+            head = (await self._persist("Hello", functools.partial(handshake, transport))).head_seq
         self._advance(head if not_after is None else min(head, not_after))
         if sessions or not initial:
             await self._guarded("on_resync", lambda: self.provider.on_resync(sessions))
 
-    async def _retrying(self, call: Callable[[], Awaitable[T]]) -> T:
-        """Await ``call`` until it succeeds or fails for good, backing off between attempts."""
-        while True:
-            try:
-                result = await call()
-            except ChannelkitError as error:
-                self._raise_if_fatal(error)
-                delay = self.backoff.next_delay()
-                log.warning("provider %s: host not reachable (%s); retrying in %.2f s", self.name, error, delay)
-                await asyncio.sleep(delay)
-                continue
-            self.backoff.reset()
-            return result
-
-    def _raise_if_fatal(self, error: ChannelkitError) -> None:
-        if not _is_retryable(error):
-            raise FatalConnectionError(f"the host refused provider '{self.name}': {error.message} ({error.reason})")
+    async def _persist(self, what: str, call: Callable[[], Awaitable[T]]) -> T:
+        """Retry ``call`` by the one policy, without a time budget; a refusal for good is fatal."""
+        try:
+            return await self.forever.run(f"provider {self.name}: {what}", call)
+        except ChannelkitError as error:
+            raise FatalConnectionError(
+                f"the host refused provider '{self.name}': {error.message} ({error.reason})"
+            ) from None

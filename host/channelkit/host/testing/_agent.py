@@ -12,11 +12,14 @@ from google.protobuf.message import Message
 
 from channelkit.host._auth import Identity
 from channelkit.host._auth import Role
-from channelkit.sdk import _convert as convert
-from channelkit.sdk._enums import NotificationAction
-from channelkit.sdk._enums import PanelMode
+from channelkit.sdk import NotificationAction
+from channelkit.sdk import PanelMode
 from channelkit.sdk.models import Session
 from channelkit.sdk.models import TranscriptEntry
+from channelkit.sdk.runtime import fromproto
+from channelkit.sdk.runtime import toproto
+from channelkit.sdk.runtime.rpcs import AgentService as A
+from channelkit.sdk.runtime.rpcs import Rpc
 from channelkit.v1 import agent_service_pb2 as pb
 from channelkit.v1 import provider_service_pb2 as ppb
 from channelkit.v1 import workspace_pb2 as wpb
@@ -24,7 +27,8 @@ from channelkit.v1 import workspace_pb2 as wpb
 if TYPE_CHECKING:
     from channelkit.host._app import HostApp
 
-M = TypeVar("M", bound=Message)
+Req = TypeVar("Req", bound=Message)
+Resp = TypeVar("Resp", bound=Message)
 T = TypeVar("T")
 
 
@@ -77,16 +81,14 @@ class AgentSimulator:
         self._identity = Identity(Role.AGENT, agent_id)
         self._wait = wait_seconds
 
-    async def _call(self, method: str, request: Message, response_type: type[M]) -> M:
-        response = await self._app.agent_binding.invoke(self._identity, method, request)
-        assert isinstance(response, response_type)
-        return response
+    async def _call(self, rpc: Rpc[Req, Resp], request: Req) -> Resp:
+        return await self._app.agent_binding.invoke(self._identity, rpc, request)
 
     async def view(self) -> AgentView:
         """The workspace now."""
-        ws = (await self._call("GetWorkspace", pb.GetWorkspaceRequest(), pb.GetWorkspaceResponse)).workspace
+        ws = (await self._call(A.GetWorkspace, pb.GetWorkspaceRequest())).workspace
         return AgentView(
-            sessions=tuple(convert.session(s) for s in ws.sessions if not s.home),
+            sessions=tuple(fromproto.session(s) for s in ws.sessions if not s.home),
             focused_session_id=ws.focused_session_id,
             toasts=tuple(
                 Toast(
@@ -105,7 +107,7 @@ class AgentSimulator:
             presence=ws.presence,
             panel_mode=PanelMode(ws.panel_mode),
             panel_width=ws.panel_width,
-            transcripts={t.tab_id: tuple(convert.transcript_entry(e) for e in t.entries) for t in ws.transcripts},
+            transcripts={t.tab_id: tuple(fromproto.transcript_entry(e) for e in t.entries) for t in ws.transcripts},
         )
 
     async def _poll(self, probe: Callable[[AgentView], T | None], what: str) -> T:
@@ -148,42 +150,41 @@ class AgentSimulator:
         request = pb.RespondToNotificationRequest(
             notification_id=chosen.id, action=wpb.NotificationAction.ValueType(int(action))
         )
-        await self._call("RespondToNotification", request, pb.RespondToNotificationResponse)
+        await self._call(A.RespondToNotification, request)
         return chosen
 
     async def switch_to(self, session_id: str) -> None:
         """Focus a session."""
-        await self._call("SwitchSession", pb.SwitchSessionRequest(session_id=session_id), pb.SwitchSessionResponse)
+        await self._call(A.SwitchSession, pb.SwitchSessionRequest(session_id=session_id))
 
     async def close(self, session_id: str) -> None:
         """Close a session."""
-        await self._call("CloseSession", pb.CloseSessionRequest(session_id=session_id), pb.CloseSessionResponse)
+        await self._call(A.CloseSession, pb.CloseSessionRequest(session_id=session_id))
 
     async def focus_tab(self, tab_id: str) -> None:
         """Focus a tab."""
-        await self._call("FocusTab", pb.AgentFocusTabRequest(tab_id=tab_id), pb.AgentFocusTabResponse)
+        await self._call(A.FocusTab, pb.AgentFocusTabRequest(tab_id=tab_id))
 
     async def close_tab(self, tab_id: str) -> None:
         """Close a tab."""
-        await self._call("CloseTab", pb.AgentCloseTabRequest(tab_id=tab_id), pb.AgentCloseTabResponse)
+        await self._call(A.CloseTab, pb.AgentCloseTabRequest(tab_id=tab_id))
 
     async def click_to_act(self, value: str, *, name: str = "", format: str = "", entity_name: str = "") -> str:
         """Click a click-to-act value; returns the provider that was chosen."""
         click = ppb.ClickToAct(value=value, name=name, format=format, entity_name=entity_name)
-        response = await self._call("ClickToAct", pb.ClickToActRequest(click=click), pb.ClickToActResponse)
+        response = await self._call(A.ClickToAct, pb.ClickToActRequest(click=click))
         return response.provider
 
     async def invoke_action(self, session_id: str, action_id: str, text: str = "") -> str:
         """Press a session's action button (with ``text`` for one that takes text); returns the owner."""
         request = pb.InvokeActionRequest(session_id=session_id, action_id=action_id, text=text)
-        response = await self._call("InvokeAction", request, pb.InvokeActionResponse)
+        response = await self._call(A.InvokeAction, request)
         return response.provider
 
     async def set_presence(self, presence: str) -> None:
         """Set the agent's presence."""
-        await self._call("SetPresence", pb.AgentSetPresenceRequest(presence=presence), pb.AgentSetPresenceResponse)
+        await self._call(A.SetPresence, pb.AgentSetPresenceRequest(presence=presence))
 
-    async def set_panel_mode(self, mode: PanelMode) -> None:
-        """Dock, minimize or hide the panel."""
-        request = pb.AgentSetPanelModeRequest(mode=wpb.PanelMode.ValueType(int(mode)))
-        await self._call("SetPanelMode", request, pb.AgentSetPanelModeResponse)
+    async def set_panel_mode(self, mode: PanelMode | str) -> None:
+        """Dock, minimize or hide the panel (the enum, or its name such as "hidden")."""
+        await self._call(A.SetPanelMode, pb.AgentSetPanelModeRequest(mode=toproto.panel_mode(mode)))

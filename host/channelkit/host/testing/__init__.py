@@ -1,10 +1,8 @@
-"""channelkit.sdk.testing — test a provider without a vendor tenant or a running server.
+"""channelkit.host.testing — test a provider without a vendor tenant or a running server.
 
-Opt in from a ``conftest.py``::
-
-    pytest_plugins = ["channelkit.sdk.testing"]
-
-then, in an async test::
+Install ``channelkit-host[testing]``; pytest then loads this plugin by itself
+(entry point ``pytest11``), and its fixture ``channelkit_host`` is there in
+an async test::
 
     async def test_offers_a_chat(channelkit_host):
         async with channelkit_host(MyProvider) as host:
@@ -16,7 +14,10 @@ then, in an async test::
 :class:`InMemoryHost` runs the real host core and the same in-process runtime
 the production host uses (one thread per provider, the same rules, the same
 errors); :class:`AgentSimulator` does what a person in the agent console does.
-Needs the ``testing`` extra: ``pip install "channelkit-sdk[testing]"``.
+
+The kit lives in the host distribution because it runs the host: the SDK
+(``channelkit-sdk``) stays free of the host, and ``channelkit-host[testing]``
+brings pytest and pytest-asyncio with it.
 """
 
 from __future__ import annotations
@@ -25,21 +26,20 @@ from collections.abc import Callable
 
 import pytest
 
-try:
-    from channelkit.sdk.analytics import AnalyticsEvent
-    from channelkit.sdk.testing._agent import AgentSimulator
-    from channelkit.sdk.testing._agent import AgentView
-    from channelkit.sdk.testing._agent import Toast
-    from channelkit.sdk.testing._host import InMemoryHost
-except ImportError as exc:  # pragma: no cover - only without the extra
-    raise ImportError('channelkit.sdk.testing needs the host core: pip install "channelkit-sdk[testing]"') from exc
+from channelkit.host.testing._agent import AgentSimulator
+from channelkit.host.testing._agent import AgentView
+from channelkit.host.testing._agent import Toast
+from channelkit.host.testing._host import InMemoryHost
+from channelkit.sdk.analytics import AnalyticsEvent
 
 __all__ = ["AgentSimulator", "AgentView", "AnalyticsEvent", "InMemoryHost", "Toast", "channelkit_host"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     """Register the ``channelkit_wait_seconds`` ini option."""
-    parser.addini("channelkit_wait_seconds", "how long channelkit.sdk.testing helpers wait before failing", default="5")
+    parser.addini(
+        "channelkit_wait_seconds", "how long channelkit.host.testing helpers wait before failing", default="5"
+    )
 
 
 @pytest.fixture

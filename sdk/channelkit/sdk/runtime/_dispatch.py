@@ -1,5 +1,8 @@
 """Running a provider's handlers: one place for both runtimes.
 
+:func:`handler_for` finds the method an event goes to (named after the event
+class, see :mod:`channelkit.sdk.events`); a provider without one ignores the
+event, so a provider written before an event kind existed keeps working.
 :func:`run_guarded` awaits one handler with a timeout and turns whatever goes
 wrong into a :class:`Fault` instead of letting it escape. ``SystemExit`` and
 ``KeyboardInterrupt`` are caught here, inside the handler's own coroutine,
@@ -18,18 +21,7 @@ from dataclasses import dataclass
 from channelkit.sdk import events
 from channelkit.sdk.provider import Provider
 
-HANDLERS: dict[type[events.Event], str] = {
-    events.SessionFocusChanged: "on_session_focus_changed",
-    events.SessionClosed: "on_session_closed",
-    events.TabFocused: "on_tab_focused",
-    events.TabClosed: "on_tab_closed",
-    events.NotificationResolved: "on_notification_resolved",
-    events.ClickToAct: "on_click_to_act",
-    events.PresenceChanged: "on_presence_changed",
-    events.PanelChanged: "on_panel_changed",
-    events.ActionInvoked: "on_action_invoked",
-    events.ExternalEvent: "on_external_event",
-}
+Handler = Callable[[events.Event], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,11 +37,10 @@ class Fault:
         return f"{self.handler} {self.kind}: {self.detail}"
 
 
-def handler_for(provider: Provider, event: events.Event) -> tuple[str, Callable[[events.Event], Awaitable[None]]]:
-    """The name and bound method of the handler for ``event``."""
-    name = HANDLERS[type(event)]
-    method: Callable[[events.Event], Awaitable[None]] = getattr(provider, name)
-    return name, method
+def handler_for(provider: Provider, event: events.Event) -> Handler | None:
+    """The bound method that handles ``event``, or ``None`` when the provider has none."""
+    method: Handler | None = getattr(provider, event.handler, None)
+    return method
 
 
 async def run_guarded(name: str, call: Callable[[], Awaitable[object]], limit_seconds: float) -> Fault | None:

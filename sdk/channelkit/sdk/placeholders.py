@@ -12,8 +12,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-NAME_PATTERN = r"[A-Za-z0-9_.:@-]{1,128}"
-_TOKEN = re.compile(r"\{\{|\}\}|\{(" + NAME_PATTERN + r")\}|[{}]")
+from channelkit.sdk.limits import PLACEHOLDER_NAME_PATTERN
+
+_TOKEN = re.compile(r"\{\{|\}\}|\{(" + PLACEHOLDER_NAME_PATTERN + r")\}|[{}]")
 
 
 class PlaceholderSyntaxError(ValueError):

@@ -1,0 +1,238 @@
+"""Core state to channelkit.v1 messages: the only module that builds responses and events from state.
+
+Conversion happens the moment a command returns, so a message always shows the
+state right after the command that produced it. Where a core object has the
+message's field names, the conversion is derived from the message descriptor
+(:func:`fill`); sessions, tabs and toasts, whose messages add derived fields
+(focus flags, the owner's name), are written out.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable
+from datetime import datetime
+from enum import IntEnum
+from typing import Any
+from typing import TypeVar
+from typing import cast
+
+from google.protobuf import message_factory
+from google.protobuf import timestamp_pb2
+from google.protobuf.descriptor import Descriptor
+from google.protobuf.descriptor import FieldDescriptor
+from google.protobuf.message import Message
+
+from channelkit.host import core
+from channelkit.host.config import HostConfig
+from channelkit.host.core import events as ev
+from channelkit.sdk import PageType
+from channelkit.v1 import agent_service_pb2 as agent_pb
+from channelkit.v1 import provider_service_pb2 as provider_pb
+from channelkit.v1 import workspace_pb2 as pb
+
+M = TypeVar("M", bound=Message)
+
+
+def timestamp(moment: datetime) -> timestamp_pb2.Timestamp:
+    """A protobuf Timestamp for an aware datetime."""
+    stamp = timestamp_pb2.Timestamp()
+    stamp.FromDatetime(moment)
+    return stamp
+
+
+def enum(value: IntEnum | None) -> int:
+    """The wire number of a core enum (0, unspecified, for None)."""
+    return int(value or 0)
+
+
+def fill(cls: type[M], source: object, *, skip: tuple[str, ...] = ()) -> M:
+    """A ``cls`` message from the attributes of ``source`` that the message has fields for (but ``skip``)."""
+    fields = cast(Descriptor, cls.DESCRIPTOR).fields_by_name
+    values = {
+        name: _wire(fields[name], getattr(source, name)) for name in _shared(cls, type(source)) if name not in skip
+    }
+    return cls(**{name: value for name, value in values.items() if value is not None})
+
+
+_shared_names: dict[tuple[type[Message], type], tuple[str, ...]] = {}
+
+
+def _shared(cls: type[Message], source: type) -> tuple[str, ...]:
+    key = (cls, source)
+    names = _shared_names.get(key)
+    if names is None:
+        attributes = {f.name for f in dataclasses.fields(source)} if dataclasses.is_dataclass(source) else set()
+        names = _shared_names[key] = tuple(n for n in cls.DESCRIPTOR.fields_by_name if n in attributes)
+    return names
+
+
+def _wire(field: FieldDescriptor, value: object) -> object:
+    if value is None or (isinstance(value, str | bool | int | float) and not isinstance(value, IntEnum)):
+        return value
+    if isinstance(value, IntEnum):
+        return int(value)
+    if isinstance(value, datetime):
+        return timestamp(value)
+    if isinstance(value, tuple | list):
+        return [_wire(field, item) for item in value]
+    if field.message_type is not None and dataclasses.is_dataclass(value):
+        return fill(message_factory.GetMessageClass(field.message_type), value)
+    return value
+
+
+# --- workspace state --------------------------------------------------------------------------------
+
+
+def transcript_entry(e: core.TranscriptEntry) -> pb.TranscriptEntry:
+    """Convert a transcript entry."""
+    return fill(pb.TranscriptEntry, e)
+
+
+def tab(t: core.Tab, focused_tab_id: str | None) -> pb.Tab:
+    """Convert a tab (its transcript travels separately; see ``workspace``)."""
+    return pb.Tab(
+        id=t.id,
+        session_id=t.session_id,
+        title=t.title,
+        page_type=pb.PageType.ValueType(t.page_type),
+        target=t.target,
+        can_close=t.can_close,
+        focused=t.id == focused_tab_id,
+        anchor=t.anchor,
+        record=pb.RecordRef(entity_name=t.record.entity_name, entity_id=t.record.entity_id) if t.record else None,
+        template=t.template,
+    )
+
+
+def session(s: core.Session, focused: bool) -> pb.Session:
+    """Convert a session; ``focused`` says whether it is the workspace's focused session."""
+    return pb.Session(
+        id=s.id,
+        owner_provider=s.owner or "",
+        agent_id=s.agent_id,
+        title=s.title,
+        state=pb.SESSION_STATE_OPEN,
+        created_at=timestamp(s.created_at),
+        tabs=[tab(t, s.focused_tab_id) for t in s.tabs.values()],
+        focused_tab_id=s.focused_tab_id or "",
+        attention=s.attention,
+        unread_count=s.unread_count,
+        kpi_breach=s.kpi_breach,
+        kpi_breach_details=s.kpi_breach_details,
+        context=s.context,
+        correlation_id=s.correlation_id,
+        provider_session_id=s.provider_session_id,
+        focused=focused,
+        home=s.home,
+        actions=[fill(pb.SessionAction, a) for a in s.actions],
+        template=s.template,
+        icon=s.icon,
+        channel=s.channel,
+    )
+
+
+def session_in(workspace: core.Workspace, s: core.Session) -> pb.Session:
+    """Convert a session of ``workspace``, deriving its focus flag."""
+    return session(s, workspace.focused_id == s.id)
+
+
+def tab_in(c: core.Core, t: core.Tab) -> pb.Tab:
+    """Convert a tab, deriving its focus flag from its session."""
+    return tab(t, c.session_by_id(t.session_id).focused_tab_id)
+
+
+def notification(n: core.Notification) -> pb.Notification:
+    """Convert a toast."""
+    message = fill(pb.Notification, n, skip=("fields",))
+    message.fields.extend(pb.NotificationField(header=h, value=v) for h, v in n.fields)
+    return message
+
+
+def workspace(w: core.Workspace, presences: tuple[str, ...]) -> agent_pb.Workspace:
+    """Convert a whole workspace."""
+    return agent_pb.Workspace(
+        agent_id=w.agent_id,
+        display_name=w.display_name,
+        sessions=[session_in(w, s) for s in w.sessions.values()],
+        focused_session_id=w.focused_id,
+        presence=w.presence,
+        panel_mode=pb.PanelMode.ValueType(w.panel_mode),
+        panel_width=w.panel_width,
+        notifications=[notification(n) for n in w.pending.values() if n.shown],
+        presences=presences,
+        transcripts=[
+            pb.Transcript(session_id=s.id, tab_id=t.id, entries=[transcript_entry(e) for e in t.transcript])
+            for s in w.sessions.values()
+            for t in s.tabs.values()
+            if t.page_type is PageType.TRANSCRIPT
+        ],
+    )
+
+
+# --- what providers learn about themselves ------------------------------------------------------------
+
+
+def provider_record(p: core.ProviderInfo) -> pb.ProviderRecord:
+    """Convert a provider's configured record."""
+    record = fill(pb.ProviderRecord, p, skip=("agents",))
+    record.agents.extend(sorted(p.agents))
+    return record
+
+
+def host_limits(config: HostConfig) -> pb.HostLimits:
+    """The limits a provider learns in Hello."""
+    limits = config.limits
+    return pb.HostLimits(
+        max_sessions=limits.max_sessions,
+        max_tabs=limits.max_tabs,
+        attention_cooldown_ms=int(limits.attention_cooldown_seconds * 1000),
+        rate_limit_per_second=limits.rate_limit_per_second,
+        rate_limit_burst=limits.rate_limit_burst,
+        event_retention=limits.event_retention,
+        max_message_bytes=config.server.max_message_bytes,
+        max_transcript_entries=limits.max_transcript_entries,
+    )
+
+
+# --- events ---------------------------------------------------------------------------------------------
+
+_PROVIDER_PAYLOAD_FIELD = {
+    f.message_type.full_name: f.name
+    for f in provider_pb.ProviderEvent.DESCRIPTOR.oneofs_by_name["payload"].fields
+    if f.message_type is not None
+}
+"""The ``ProviderEvent.payload`` field of each payload message type, from the contract."""
+
+
+def provider_event(
+    delivery: ev.ToProvider, seq: int, event_id: str, occurred_at: datetime
+) -> provider_pb.ProviderEvent:
+    """Convert a delivery for a provider into its wire event (the payload is already the contract's message)."""
+    event = provider_pb.ProviderEvent(
+        seq=seq,
+        event_id=event_id,
+        agent_id=delivery.agent_id,
+        occurred_at=timestamp(occurred_at),
+        correlation_id=delivery.correlation_id,
+    )
+    getattr(event, _PROVIDER_PAYLOAD_FIELD[delivery.payload.DESCRIPTOR.full_name]).CopyFrom(delivery.payload)
+    return event
+
+
+_AGENT_PAYLOAD_BUILDERS: dict[type, Callable[[Any], Message]] = {
+    ev.SessionUpdated: lambda p: session(p.session, p.focused),
+    ev.NotificationShown: lambda p: notification(p.notification),
+}
+"""The workspace deltas that need more than :func:`fill`; the rest are derived."""
+
+
+def workspace_event(payload: ev.AgentPayload, seq: int, epoch: str, occurred_at: datetime) -> agent_pb.WorkspaceEvent:
+    """Convert a delivery for an agent into its wire event, under the field its class names."""
+    field = re.sub(r"(?<!^)(?=[A-Z])", "_", type(payload).__name__).lower()
+    event = agent_pb.WorkspaceEvent(seq=seq, epoch=epoch, occurred_at=timestamp(occurred_at))
+    target = getattr(event, field)
+    build = _AGENT_PAYLOAD_BUILDERS.get(type(payload))
+    target.CopyFrom(build(payload) if build is not None else fill(type(target), payload))
+    return event
