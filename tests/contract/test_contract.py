@@ -15,8 +15,14 @@ from channelkit.sdk import NotificationAction
 from channelkit.sdk import NotificationReason
 from channelkit.sdk import PageType
 from channelkit.sdk import PanelMode
+from channelkit.sdk import Provider
+from channelkit.sdk import events
+from channelkit.sdk import limits
 from channelkit.sdk.errors import ErrorReason
+from channelkit.sdk.runtime import rpcs
 from channelkit.v1 import errors_pb2
+from channelkit.v1 import host_service_pb2
+from channelkit.v1 import provider_service_pb2
 from channelkit.v1 import workspace_pb2
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -112,3 +118,92 @@ def test_channelkit_is_a_namespace_with_every_distribution_in_it() -> None:
         importlib.import_module(module)
     for path in channelkit.__path__:
         assert not (Path(path) / "__init__.py").exists()
+
+
+def _comments_by_name(tmp_path: Path) -> dict[str, str]:
+    """Every documented element's comment, by ``Message.field`` (or ``Service.Method``) name."""
+    found: dict[str, str] = {}
+    for file in _descriptor_set(tmp_path).file:
+        if file.name.startswith("channelkit/"):
+            comments = {tuple(loc.path): loc.leading_comments for loc in file.source_code_info.location}
+            for path, name in _element_paths(file).items():
+                found[name] = " ".join(comments.get(path, "").split())
+    return found
+
+
+QUOTED_LIMITS = [
+    ("HelloRequest.software_version", limits.ID_MAX),
+    ("CreateSessionRequest.title", limits.TITLE_MAX),
+    ("CreateSessionRequest.correlation_id", limits.ID_MAX),
+    ("CreateSessionRequest.provider_session_id", limits.ID_MAX),
+    ("TabSpec.title", limits.TITLE_MAX),
+    ("TabSpec.target", limits.TARGET_MAX),
+    ("Session.title", limits.TITLE_MAX),
+    ("Session.context", limits.CONTEXT_KEY_MAX),
+    ("Session.context", limits.CONTEXT_VALUE_MAX),
+    ("Session.context", limits.CONTEXT_ENTRIES_MAX),
+    ("Session.kpi_breach_details", limits.TITLE_MAX),
+    ("SessionAction.id", limits.ACTION_ID_MAX),
+    ("SessionAction.label", limits.BUTTON_LABEL_MAX),
+    ("SessionAction.placeholder", limits.ACTION_PLACEHOLDER_MAX),
+    ("RecordRef.entity_name", limits.ENTITY_NAME_MAX),
+    ("RecordRef.entity_id", limits.ID_MAX),
+    ("TranscriptEntry.author", limits.AUTHOR_MAX),
+    ("TranscriptEntry.text", limits.TRANSCRIPT_TEXT_MAX),
+    ("AppendTranscriptRequest.text", limits.TRANSCRIPT_TEXT_MAX),
+    ("RequestFocusSessionRequest.messages_count", limits.MESSAGES_COUNT_MAX),
+    ("NotifyEventRequest.title", limits.NOTIFICATION_TITLE_MAX),
+    ("NotifyEventRequest.timeout_seconds", limits.NOTIFICATION_TIMEOUT_MAX),
+    ("NotifyEventRequest.timeout_seconds", limits.NOTIFICATION_TIMEOUT_SECONDS.default),
+    ("NotifyEventRequest.accept_label", limits.BUTTON_LABEL_MAX),
+    ("NotifyEventRequest.cancellation_token", limits.ID_MAX),
+    ("NotificationField.header", limits.FIELD_HEADER_MAX),
+    ("NotificationField.value", limits.FIELD_VALUE_MAX),
+    ("Notification.title", limits.NOTIFICATION_TITLE_MAX),
+    ("ProviderService.NotifyEvent", limits.TOAST_QUEUE_LIMIT.default),
+    ("ProviderService.NotifyEvent", int(limits.TOAST_QUEUE_SECONDS.default)),
+    ("ProviderService.SetPanelWidth", limits.PANEL_WIDTH_MIN),
+    ("SetPanelWidthRequest.width", limits.PANEL_WIDTH_MAX),
+    ("LogAnalyticsEventRequest.name", limits.ANALYTICS_TEXT_MAX),
+    ("LogAnalyticsEventRequest.attributes", limits.ANALYTICS_ATTRIBUTES_MAX),
+    ("LogAnalyticsEventRequest.attributes", limits.ATTRIBUTE_VALUE_MAX),
+    ("InjectEventRequest.attributes", limits.EVENT_ATTRIBUTES_MAX),
+    ("InjectEventRequest.attributes", limits.EVENT_ATTRIBUTE_KEY_MAX),
+    ("ClickToActRequest.click", limits.CLICK_VALUE_MAX),
+]
+
+
+def test_the_numbers_the_proto_comments_quote_are_the_limits_the_host_enforces(tmp_path: Path) -> None:
+    comments = _comments_by_name(tmp_path)
+    wrong = [(name, limit) for name, limit in QUOTED_LIMITS if f"{limit:,}".replace(",", "") not in comments[name]]
+    assert wrong == [], f"these comments do not quote the limit in channelkit.sdk.limits: {wrong}"
+
+
+def test_every_rpc_of_the_contract_is_in_the_rpc_table_with_its_types() -> None:
+    for table in (rpcs.ProviderService, rpcs.AgentService, rpcs.HostService):
+        for method in table.descriptor.methods:
+            rpc = table.by_name[method.name]
+            assert rpc.request.DESCRIPTOR is method.input_type and rpc.response.DESCRIPTOR is method.output_type
+            assert rpc.streaming == method.server_streaming and rpc.path.endswith(f"/{method.name}")
+    assert rpcs.ProviderService.NotifyEvent.deadline is rpcs.Deadline.OUTCOME
+    assert rpcs.ProviderService.CreateSession.idempotent and not rpcs.ProviderService.CreateSession.read_only
+    assert rpcs.ProviderService.GetSession.read_only
+
+
+def test_a_table_that_misses_or_mistypes_an_rpc_is_refused_when_defined() -> None:
+    service = rpcs.HostService.descriptor
+    with pytest.raises(TypeError, match=r"lacks RPCs of channelkit\.v1\.HostService: InjectEvent"):
+        type("Partial", (rpcs.ServiceTable,), {"ListProviders": rpcs.HostService.ListProviders}, descriptor=service)
+    entries = {
+        "ListProviders": rpcs.Rpc(host_service_pb2.InjectEventRequest, host_service_pb2.ListProvidersResponse),
+        "InjectEvent": rpcs.Rpc(host_service_pb2.InjectEventRequest, host_service_pb2.InjectEventResponse),
+    }
+    with pytest.raises(TypeError, match=r"ListProviders takes channelkit\.v1\.ListProvidersRequest"):
+        type("Wrong", (rpcs.ServiceTable,), entries, descriptor=service)
+
+
+def test_every_provider_event_payload_has_its_sdk_event_class() -> None:
+    payload = provider_service_pb2.ProviderEvent.DESCRIPTOR.oneofs_by_name["payload"]
+    assert {f.name for f in payload.fields} == set(events.Event.by_payload)
+    for name, cls in events.Event.by_payload.items():
+        assert cls.handler == f"on_{name}" and callable(getattr(Provider, cls.handler))

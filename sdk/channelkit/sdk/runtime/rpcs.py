@@ -69,11 +69,11 @@ class Rpc(Generic[Req, Resp]):
         self.deadline = deadline or (Deadline.STREAM if streaming else Deadline.CALL)
         self.idempotent = "request_id" in request.DESCRIPTOR.fields_by_name
 
-    def __set_name__(self, owner: type[ServiceTable], name: str) -> None:
+    def bind(self, service: ServiceDescriptor, name: str) -> None:
+        """Check this entry against the contract's method ``name`` and take its name and path."""
+        if getattr(self, "name", name) != name:
+            raise TypeError(f"{service.full_name}: one Rpc entry stands for both {self.name} and {name}")
         self.name = name
-
-    def bind(self, service: ServiceDescriptor) -> None:
-        """Check this entry against the contract's method of the same name and take its path."""
         method = service.methods_by_name.get(self.name)
         if method is None:
             raise TypeError(f"{service.full_name} has no RPC {self.name}")
@@ -107,8 +107,8 @@ class ServiceTable:
         missing = [m.name for m in descriptor.methods if m.name not in entries]
         if missing:
             raise TypeError(f"{cls.__name__} lacks RPCs of {descriptor.full_name}: {', '.join(missing)}")
-        for entry in entries.values():
-            entry.bind(descriptor)
+        for name, entry in entries.items():
+            entry.bind(descriptor, name)
         cls.by_name = {m.name: entries[m.name] for m in descriptor.methods}
 
     @classmethod

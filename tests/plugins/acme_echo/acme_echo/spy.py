@@ -2,7 +2,9 @@
 
 With the provider parameter ``record_to`` (a file path) it appends one JSON line per event, so a
 test can read what a remote spy saw. On start it opens one session of its own per agent (recorded
-as "OwnSession"), so it has something of its own to hear about.
+as "OwnSession"), so it has something of its own to hear about. With ``fail_on`` (comma-separated
+presences) its presence handler raises after recording those, to show a faulty handler's event still
+counts as processed.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ class Spy(Provider):
         self.seen: list[events.Event] = []
         target = host.provider.parameters.get("record_to")
         self.record_to = Path(target) if target else None
+        self.fail_on = {p for p in host.provider.parameters.get("fail_on", "").split(",") if p}
         for agent in host.agents:
             session = await host.create_session(agent.id, title="Spy notes")
             self._write({"kind": "OwnSession", "session_id": session.id, "agent_id": agent.id})
@@ -62,6 +65,8 @@ class Spy(Provider):
 
     async def on_presence_changed(self, event: events.PresenceChanged) -> None:
         self._record(event)
+        if event.presence in self.fail_on:
+            raise RuntimeError(f"the spy was told to fail on {event.presence}")
 
     async def on_panel_changed(self, event: events.PanelChanged) -> None:
         self._record(event)
