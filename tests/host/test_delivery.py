@@ -7,6 +7,7 @@ import asyncio
 import grpc
 import pytest
 
+from channelkit.host.core import ManualClock
 from channelkit.v1 import agent_service_pb2 as apb
 from channelkit.v1 import provider_service_pb2 as ppb
 from channelkit.v1 import workspace_pb2 as wpb
@@ -16,8 +17,10 @@ from tests._support import answer_toast
 from tests._support import iterate
 from tests._support import make_config
 from tests._support import rpc_error
+from tests._support import shown_toast
 from tests._support import start_host
 from tests._support import stop_host
+from tests._support import until_marker
 
 
 async def _make_events(host: RunningHost, count: int) -> None:
@@ -35,7 +38,7 @@ async def test_a_resumed_stream_gets_exactly_the_missed_events_in_order(host: Ru
     first.cancel()
     await _make_events(host, 4)  # missed while disconnected
     resumed = EventReader(host.provider("alpha"), after_seq=seen[-1].seq)
-    missed = await resumed.drain_quiet()
+    missed = await until_marker(host, "alpha", resumed)
     assert [e.seq for e in seen] == [1, 2, 3]
     assert [e.seq for e in missed] == [4, 5, 6, 7]
     assert [e.presence_changed.presence for e in missed] == ["Available", "Busy", "Available", "Busy"]
@@ -138,9 +141,9 @@ async def test_notify_event_returns_the_agents_answer_and_tells_only_the_sender(
     )
     result = await asyncio.wait_for(pending, 5)
     assert (result.action, result.reason) == (wpb.NOTIFICATION_ACTION_REJECT, wpb.NOTIFICATION_REASON_DECLINED_BY_AGENT)
-    resolved = [e for e in await alpha_events.drain_quiet() if e.HasField("notification_resolved")]
+    resolved = [e for e in await until_marker(host, "alpha", alpha_events) if e.HasField("notification_resolved")]
     assert [(e.notification_resolved.notification_id, e.correlation_id) for e in resolved] == [(toast.id, "c-1")]
-    assert not [e for e in await beta_events.drain_quiet() if e.HasField("notification_resolved")]
+    assert not [e for e in await until_marker(host, "beta", beta_events) if e.HasField("notification_resolved")]
     again = await rpc_error(
         host.agent("agent-1").RespondToNotification(
             apb.RespondToNotificationRequest(notification_id=toast.id, action=wpb.NOTIFICATION_ACTION_ACCEPT)
@@ -152,16 +155,31 @@ async def test_notify_event_returns_the_agents_answer_and_tells_only_the_sender(
     beta_events.cancel()
 
 
-async def test_notify_event_times_out_and_can_be_cancelled_by_its_sender_only(host: RunningHost) -> None:
+async def test_notify_event_times_out_and_can_be_cancelled_by_its_sender_only() -> None:
+    clock = ManualClock()
+    config, secrets = make_config()
+    host = await start_host(config, secrets, clock=clock)
+    try:
+        await _times_out_then_cancels(host, clock)
+    finally:
+        await stop_host(host)
+
+
+async def _times_out_then_cancels(host: RunningHost, clock: ManualClock) -> None:
     alpha = host.provider("alpha")
-    timed = await asyncio.wait_for(
-        alpha.NotifyEvent(ppb.NotifyEventRequest(agent_id="agent-1", title="Brief", timeout_seconds=1)), 5
+    brief = asyncio.ensure_future(
+        alpha.NotifyEvent(ppb.NotifyEventRequest(agent_id="agent-1", title="Brief", timeout_seconds=30))
     )
+    await shown_toast(host)
+    clock.advance(29.9)
+    assert not brief.done(), "the toast still has a tenth of a second"
+    clock.advance(0.1)
+    timed = await asyncio.wait_for(brief, 5)
     assert (timed.action, timed.reason) == (wpb.NOTIFICATION_ACTION_TIMEOUT, wpb.NOTIFICATION_REASON_DISPLAY_TIMEOUT)
     pending = asyncio.ensure_future(
         alpha.NotifyEvent(ppb.NotifyEventRequest(agent_id="agent-1", title="Ringing", cancellation_token="call-7"))
     )
-    await asyncio.sleep(0.1)
+    await shown_toast(host)
     foreign = await rpc_error(host.provider("beta").CancelEvent(ppb.CancelEventRequest(cancellation_token="call-7")))
     assert (foreign.code, foreign.reason) == (grpc.StatusCode.NOT_FOUND, "NOTIFICATION_NOT_FOUND")
     await alpha.CancelEvent(ppb.CancelEventRequest(cancellation_token="call-7"))
@@ -245,7 +263,7 @@ async def test_shutdown_turns_health_not_serving_and_ends_streams_unavailable() 
     health = health_pb2_grpc.HealthStub(host.channel)
     assert (await health.Check(health_pb2.HealthCheckRequest())).status == health_pb2.HealthCheckResponse.SERVING
     reader = EventReader(host.provider("alpha"))
-    await asyncio.sleep(0.1)
+    await until_marker(host, "alpha", reader)  # the stream is open
     await host.server.health.enter_graceful_shutdown()
     assert (await health.Check(health_pb2.HealthCheckRequest())).status == health_pb2.HealthCheckResponse.NOT_SERVING
     await host.server.stop(1.0)

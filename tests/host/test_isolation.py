@@ -11,6 +11,7 @@ from tests._support import EventReader
 from tests._support import RunningHost
 from tests._support import answer_toast
 from tests._support import rpc_error
+from tests._support import until_marker
 
 URL_TAB = ppb.TabSpec(title="Record", page_type=wpb.PAGE_TYPE_URL, target="https://crm.example/contact/1")
 
@@ -76,8 +77,8 @@ async def test_event_streams_carry_only_the_owners_sessions(host: RunningHost) -
     await agent.FocusTab(apb.AgentFocusTabRequest(tab_id=a_session.tabs[0].id))
     await agent.CloseSession(apb.CloseSessionRequest(session_id=a_session.id))
     await agent.CloseSession(apb.CloseSessionRequest(session_id=b_session.id))
-    alpha_seen = await alpha_events.drain_quiet()
-    beta_seen = await beta_events.drain_quiet()
+    alpha_seen = await until_marker(host, "alpha", alpha_events)
+    beta_seen = await until_marker(host, "beta", beta_events)
     alpha_events.cancel()
     beta_events.cancel()
 
@@ -100,8 +101,8 @@ async def test_focus_changes_tell_each_owner_its_own_side(host: RunningHost) -> 
     beta_events = EventReader(host.provider("beta"))
     a_session = await _session(host, "alpha")
     b_session = await _session(host, "beta")  # consented: takes focus from alpha's session
-    alpha_seen = [e for e in await alpha_events.drain_quiet() if e.HasField("session_focus_changed")]
-    beta_seen = [e for e in await beta_events.drain_quiet() if e.HasField("session_focus_changed")]
+    alpha_seen = [e for e in await until_marker(host, "alpha", alpha_events) if e.HasField("session_focus_changed")]
+    beta_seen = [e for e in await until_marker(host, "beta", beta_events) if e.HasField("session_focus_changed")]
     assert [(e.session_focus_changed.session_id, e.session_focus_changed.focused) for e in alpha_seen] == [
         (a_session.id, True),
         (a_session.id, False),
@@ -198,7 +199,7 @@ async def test_click_to_act_reaches_exactly_one_provider(host: RunningHost) -> N
         apb.ClickToActRequest(click=ppb.ClickToAct(value="+15551234567", format="phone"))
     )
     assert routed.provider == "gamma"
-    clicks = {n: [e for e in await r.drain_quiet() if e.HasField("click_to_act")] for n, r in readers.items()}
+    clicks = {n: [e for e in await until_marker(host, n, r) if e.HasField("click_to_act")] for n, r in readers.items()}
     assert [len(clicks[n]) for n in ("alpha", "beta", "gamma")] == [0, 0, 1]
     assert clicks["gamma"][0].click_to_act.value == "+15551234567"
     for reader in readers.values():
@@ -208,8 +209,8 @@ async def test_click_to_act_reaches_exactly_one_provider(host: RunningHost) -> N
 async def test_presence_reaches_every_provider_serving_the_agent(host: RunningHost) -> None:
     readers = {name: EventReader(host.provider(name)) for name in ("alpha", "beta")}
     await host.agent("agent-1").SetPresence(apb.AgentSetPresenceRequest(presence="Busy"))
-    for reader in readers.values():
-        events = [e for e in await reader.drain_quiet() if e.HasField("presence_changed")]
+    for name, reader in readers.items():
+        events = [e for e in await until_marker(host, name, reader) if e.HasField("presence_changed")]
         assert [e.presence_changed.presence for e in events] == ["Busy"]
         reader.cancel()
     got = await host.provider("beta").GetPresence(ppb.GetPresenceRequest(agent_id="agent-1"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import functools
 from pathlib import Path
 from typing import Any
@@ -63,7 +62,7 @@ async def test_connection_cut_while_events_are_produced(tmp_path: Path) -> None:
                 proxy.cut()
                 proxy.accepting = False
                 sent += await _change_presence(host, 10, start=len(sent))  # produced while disconnected
-                await asyncio.sleep(0.2)
+                await until(lambda: not host.server.runtime.logs["acme-spy"].connected, "the host to see the cut")
                 proxy.accepting = True
                 sent += await _change_presence(host, 5, start=len(sent))
                 await until(

@@ -117,6 +117,7 @@ class HostRuntime:
         self._outcomes: dict[str, asyncio.Future[ppb.NotificationResolved]] = {}
         self._toast_deadlines: dict[str, float] = {}
         self._toast_timer: asyncio.TimerHandle | None = None
+        self.clock.when_advanced(self._clock_moved)
 
     def apply(self, command: Callable[[], T]) -> T:
         """Run one core command and route what it produced; a failed command routes nothing."""
@@ -195,8 +196,16 @@ class HostRuntime:
         self._toast_timer = loop.call_later(delay, self._expire)
 
     def _expire(self) -> None:
-        self._toast_timer = None
+        if self._toast_timer is not None:
+            self._toast_timer.cancel()
+            self._toast_timer = None
         self.apply(self.core.expire_due)
+
+    def _clock_moved(self) -> None:
+        """A manual clock jumped: end what is due now, as the timer would have at that time."""
+        due = min(self._toast_deadlines.values(), default=None)
+        if due is not None and due <= self.clock.monotonic():
+            self._expire()
 
     def _settle(self, outcome: ppb.NotificationResolved) -> None:
         future = self._outcomes.pop(outcome.notification_id, None)

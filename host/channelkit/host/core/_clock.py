@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
@@ -20,6 +21,10 @@ class Clock(Protocol):
         """The current time, timezone-aware UTC."""
         ...
 
+    def when_advanced(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` whenever time jumps (a manual clock); real time needs no such call."""
+        ...
+
 
 class SystemClock:
     """The real clock."""
@@ -32,6 +37,9 @@ class SystemClock:
         """Return the current UTC time."""
         return datetime.now(UTC)
 
+    def when_advanced(self, callback: Callable[[], None]) -> None:
+        """Real time flows by itself: the host's timers see it without being told."""
+
 
 class ManualClock:
     """A clock that moves only when told to; for tests and simulations."""
@@ -39,12 +47,19 @@ class ManualClock:
     def __init__(self, start: datetime | None = None) -> None:
         self._offset = 0.0
         self._start = start or datetime(2026, 1, 1, tzinfo=UTC)
+        self._listeners: list[Callable[[], None]] = []
 
     def advance(self, seconds: float) -> None:
-        """Move time forward by ``seconds``."""
+        """Move time forward by ``seconds`` and tell whoever waits on this clock (a host's toast timer)."""
         if seconds < 0:
             raise ValueError("a clock does not go backwards")
         self._offset += seconds
+        for listener in list(self._listeners):
+            listener()
+
+    def when_advanced(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` after every :meth:`advance`."""
+        self._listeners.append(callback)
 
     def monotonic(self) -> float:
         """Seconds advanced so far."""
