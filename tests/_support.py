@@ -226,7 +226,7 @@ class EventReader:
 
 async def iterate(stream: Any, count: int, timeout: float = 5.0) -> list[Any]:
     """The next ``count`` messages of a server-streaming call (fails if the stream ends first)."""
-    items = []
+    items: list[Any] = []
     for _ in range(count):
         try:
             item = await asyncio.wait_for(stream.read(), timeout)
