@@ -18,6 +18,7 @@ from channelkit.sdk.errors import NotActiveProvider
 from channelkit.sdk.errors import NotFound
 from channelkit.sdk.errors import SessionNotFound
 from channelkit.sdk.errors import TabNotFound
+from channelkit.v1 import agent_service_pb2 as apb
 from channelkit.v1 import provider_service_pb2 as ppb
 from tests.core._fixtures import TAB
 from tests.core._fixtures import accepted
@@ -145,7 +146,7 @@ def test_r7_attention_never_moves_focus_coalesces_and_clears_on_switch() -> None
     second = core.request_focus_session("alpha", session.id, 5)
     assert (first.alerted, second.alerted, second.unread_count) == (True, False, 5)
     alerts = [
-        d for d in core.take_deliveries() if isinstance(d, ev.ToAgent) and isinstance(d.payload, ev.AttentionAlert)
+        d for d in core.take_deliveries() if isinstance(d, ev.ToAgent) and isinstance(d.payload, apb.AttentionAlert)
     ]
     assert len(alerts) == 1
     clock.advance(10)

@@ -8,17 +8,13 @@ from typing import Any
 import grpc
 
 from channelkit.host import _toproto as toproto
-from channelkit.host._rpc import identity
+from channelkit.host._rpc import caller as _agent
 from channelkit.host._runtime import HostRuntime
 from channelkit.v1 import agent_service_pb2 as pb
 from channelkit.v1 import agent_service_pb2_grpc as pb_grpc
 from channelkit.v1 import workspace_pb2 as wpb
 
 Context = grpc.aio.ServicerContext[Any, Any]
-
-
-def _agent() -> str:
-    return identity().name
 
 
 class AgentServicer(pb_grpc.AgentServiceServicer):
@@ -65,75 +61,64 @@ class AgentServicer(pb_grpc.AgentServiceServicer):
 
     async def GetWorkspace(self, request: pb.GetWorkspaceRequest, context: Context) -> pb.GetWorkspaceResponse:
         """The whole workspace."""
-        agent = _agent()
-        feed = self.rt.feeds[agent]
-        return pb.GetWorkspaceResponse(workspace=self._workspace(agent), seq=feed.seq, epoch=feed.epoch)
+        feed = self.rt.feeds[_agent()]
+        return pb.GetWorkspaceResponse(workspace=self._workspace(_agent()), seq=feed.seq, epoch=feed.epoch)
 
     async def SwitchSession(self, request: pb.SwitchSessionRequest, context: Context) -> pb.SwitchSessionResponse:
         """Focus a session."""
-        agent = _agent()
-        session = self.rt.apply(lambda: self.core.switch_session(agent, request.session_id))
-        return pb.SwitchSessionResponse(session=toproto.session_in(self.core.workspace(agent), session))
+        session = self.rt.apply(lambda: self.core.switch_session(_agent(), request.session_id))
+        return pb.SwitchSessionResponse(session=toproto.session_in(self.core.workspace(_agent()), session))
 
     async def CloseSession(self, request: pb.CloseSessionRequest, context: Context) -> pb.CloseSessionResponse:
         """Close a session."""
-        agent = _agent()
-        focused = self.rt.apply(lambda: self.core.close_session(agent, request.session_id))
+        focused = self.rt.apply(lambda: self.core.close_session(_agent(), request.session_id))
         return pb.CloseSessionResponse(focused_session_id=focused)
 
     async def FocusTab(self, request: pb.AgentFocusTabRequest, context: Context) -> pb.AgentFocusTabResponse:
         """Focus a tab within its session."""
-        agent = _agent()
-        tab = self.rt.apply(lambda: self.core.agent_focus_tab(agent, request.tab_id))
+        tab = self.rt.apply(lambda: self.core.agent_focus_tab(_agent(), request.tab_id))
         return pb.AgentFocusTabResponse(tab=toproto.tab(tab, tab.id))
 
     async def CloseTab(self, request: pb.AgentCloseTabRequest, context: Context) -> pb.AgentCloseTabResponse:
         """Close a tab."""
-        agent = _agent()
-        self.rt.apply(lambda: self.core.agent_close_tab(agent, request.tab_id))
+        self.rt.apply(lambda: self.core.agent_close_tab(_agent(), request.tab_id))
         return pb.AgentCloseTabResponse()
 
     async def RespondToNotification(
         self, request: pb.RespondToNotificationRequest, context: Context
     ) -> pb.RespondToNotificationResponse:
         """Accept or reject a toast."""
-        agent = _agent()
-        self.rt.apply(lambda: self.core.respond_to_notification(agent, request.notification_id, request.action))
+        self.rt.apply(lambda: self.core.respond_to_notification(_agent(), request.notification_id, request.action))
         return pb.RespondToNotificationResponse()
 
     async def ClickToAct(self, request: pb.ClickToActRequest, context: Context) -> pb.ClickToActResponse:
         """Send a click to exactly one provider."""
-        agent = _agent()
-        return pb.ClickToActResponse(provider=self.rt.apply(lambda: self.core.click_to_act(agent, request.click)))
+        return pb.ClickToActResponse(provider=self.rt.apply(lambda: self.core.click_to_act(_agent(), request.click)))
 
     async def SetPresence(self, request: pb.AgentSetPresenceRequest, context: Context) -> pb.AgentSetPresenceResponse:
         """Set presence."""
-        agent = _agent()
         return pb.AgentSetPresenceResponse(
-            presence=self.rt.apply(lambda: self.core.set_presence(agent, request.presence))
+            presence=self.rt.apply(lambda: self.core.set_presence(_agent(), request.presence))
         )
 
     async def SetPanelMode(
         self, request: pb.AgentSetPanelModeRequest, context: Context
     ) -> pb.AgentSetPanelModeResponse:
         """Set the panel mode."""
-        agent = _agent()
-        mode = self.rt.apply(lambda: self.core.set_panel_mode(agent, request.mode))
+        mode = self.rt.apply(lambda: self.core.set_panel_mode(_agent(), request.mode))
         return pb.AgentSetPanelModeResponse(mode=wpb.PanelMode.ValueType(mode))
 
     async def SetPanelWidth(
         self, request: pb.AgentSetPanelWidthRequest, context: Context
     ) -> pb.AgentSetPanelWidthResponse:
         """Set the panel width."""
-        agent = _agent()
         return pb.AgentSetPanelWidthResponse(
-            width=self.rt.apply(lambda: self.core.set_panel_width(agent, request.width))
+            width=self.rt.apply(lambda: self.core.set_panel_width(_agent(), request.width))
         )
 
     async def InvokeAction(self, request: pb.InvokeActionRequest, context: Context) -> pb.InvokeActionResponse:
         """Press a session's button; its owner alone is told."""
-        agent = _agent()
         owner = self.rt.apply(
-            lambda: self.core.invoke_action(agent, request.session_id, request.action_id, request.text)
+            lambda: self.core.invoke_action(_agent(), request.session_id, request.action_id, request.text)
         )
         return pb.InvokeActionResponse(provider=owner)

@@ -8,8 +8,10 @@ into a datetime, so it is refused here, naming the field, like any bad field.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC
 from datetime import datetime
+from typing import TypeVar
 
 from google.protobuf import timestamp_pb2
 from google.protobuf.message import Message
@@ -22,6 +24,7 @@ from channelkit.host.core import _validate as check
 from channelkit.v1 import provider_service_pb2 as pb
 from channelkit.v1 import workspace_pb2 as wpb
 
+D = TypeVar("D")
 _MIN_SECONDS = int(datetime(1, 1, 1, tzinfo=UTC).timestamp())
 _MAX_SECONDS = int(datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC).timestamp())
 
@@ -44,6 +47,11 @@ def moment(request: Message, field: str) -> datetime | None:
     if not _MIN_SECONDS <= value.seconds <= _MAX_SECONDS:
         raise check.invalid(field, "must lie between the years 1 and 9999")
     return value.ToDatetime(tzinfo=UTC)
+
+
+def values(request: Message, *names: str) -> dict[str, str]:
+    """The request's scalar fields ``names``, by name, to pass on as keyword arguments."""
+    return {name: getattr(request, name) for name in names}
 
 
 def tab_spec(spec: pb.TabSpec) -> TabSpec:
@@ -73,27 +81,22 @@ def template_call(request: TemplateRequest, name: str) -> TemplateCall | None:
     return TemplateCall(name, dict(parameters.values), {k: dict(v.values) for k, v in parameters.tabs.items()})
 
 
+def _dataclass_of(cls: type[D], message: Message, **overrides: object) -> D:
+    """A core dataclass from the message fields of the same names (``overrides`` win)."""
+    names = [f.name for f in dataclasses.fields(cls) if f.name not in overrides]  # type: ignore[arg-type]
+    return cls(**{name: getattr(message, name) for name in names}, **overrides)
+
+
 def action(message: wpb.SessionAction) -> SessionAction:
     """A session action button."""
-    return SessionAction(
-        id=message.id,
-        label=message.label,
-        takes_text=message.takes_text,
-        placeholder=message.placeholder,
-        enabled=message.enabled,
-    )
+    return _dataclass_of(SessionAction, message)
 
 
 def toast_spec(request: pb.NotifyEventRequest) -> ToastSpec:
     """A toast as NotifyEvent describes it."""
-    return ToastSpec(
-        title=request.title,
+    return _dataclass_of(
+        ToastSpec,
+        request,
         fields=[(f.header, f.value) for f in request.fields],
-        timeout_seconds=request.timeout_seconds,
-        accept_label=request.accept_label,
-        reject_label=request.reject_label,
-        hide_reject=request.hide_reject,
-        cancellation_token=request.cancellation_token,
-        correlation_id=request.correlation_id,
         template=template_call(request, request.template),
     )

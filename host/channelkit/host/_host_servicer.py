@@ -55,7 +55,8 @@ class HostServicer(pb_grpc.HostServiceServicer):
         )
 
     def _counters(self, provider: str, delivered: int) -> pb.ProviderCounters:
-        counters = toproto.fill(pb.ProviderCounters, self.rt.core.counters[provider])
+        counters = pb.ProviderCounters()
+        counters.CopyFrom(self.rt.core.counters[provider])
         counters.events_delivered = delivered
         counters.errors = self.rt.error_counts.get(provider, 0)
         return counters

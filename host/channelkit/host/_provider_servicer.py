@@ -15,7 +15,7 @@ import grpc
 
 from channelkit.host import _fromproto as fromproto
 from channelkit.host import _toproto as toproto
-from channelkit.host._rpc import identity
+from channelkit.host._rpc import caller as _caller
 from channelkit.host._runtime import HostRuntime
 from channelkit.host.core import Session
 from channelkit.host.core import Tab
@@ -31,10 +31,6 @@ from channelkit.v1 import workspace_pb2 as wpb
 Context = grpc.aio.ServicerContext[Any, Any]
 SUPPORTED_PROTOCOL_VERSIONS = frozenset({1})
 EVENTS_PER_WRITE_BATCH = 256
-
-
-def _caller() -> str:
-    return identity().name
 
 
 class ProviderServicer(pb_grpc.ProviderServiceServicer):
@@ -103,13 +99,12 @@ class ProviderServicer(pb_grpc.ProviderServiceServicer):
         )
 
     async def CreateSession(self, request: pb.CreateSessionRequest, context: Context) -> pb.CreateSessionResponse:
-        """Create a session owned by the caller."""
-        caller = _caller()
+        """Create a session owned by the _caller()."""
         anchor = fromproto.optional_tab_spec(request, "anchor_tab")
         template = fromproto.template_call(request, request.template)
         session = self.rt.apply(
             lambda: self.core.create_session(
-                caller,
+                _caller(),
                 request.agent_id,
                 title=request.title,
                 context=dict(request.context),
@@ -134,11 +129,10 @@ class ProviderServicer(pb_grpc.ProviderServiceServicer):
         return pb.GetFocusedSessionResponse(session=self._session(session) if session else None)
 
     async def ListSessions(self, request: pb.ListSessionsRequest, context: Context) -> pb.ListSessionsResponse:
-        """The caller's open sessions and its log head."""
-        caller = _caller()
-        sessions = self.core.list_sessions(caller, request.agent_id)
+        """The _caller()'s open sessions and its log head."""
+        sessions = self.core.list_sessions(_caller(), request.agent_id)
         return pb.ListSessionsResponse(
-            sessions=[self._session(s) for s in sessions], head_seq=self.rt.logs[caller].head_seq
+            sessions=[self._session(s) for s in sessions], head_seq=self.rt.logs[_caller()].head_seq
         )
 
     async def SetSessionTitle(self, request: pb.SetSessionTitleRequest, context: Context) -> pb.SetSessionTitleResponse:
@@ -153,10 +147,9 @@ class ProviderServicer(pb_grpc.ProviderServiceServicer):
         self, request: pb.UpdateSessionContextRequest, context: Context
     ) -> pb.UpdateSessionContextResponse:
         """Change an own session's context bag."""
-        caller = _caller()
         bag = self.rt.apply(
             lambda: self.core.update_session_context(
-                caller, request.session_id, set_entries=dict(request.set), remove=list(request.remove)
+                _caller(), request.session_id, set_entries=dict(request.set), remove=list(request.remove)
             )
         )
         return pb.UpdateSessionContextResponse(context=bag)
@@ -165,18 +158,15 @@ class ProviderServicer(pb_grpc.ProviderServiceServicer):
         self, request: pb.RequestFocusSessionRequest, context: Context
     ) -> pb.RequestFocusSessionResponse:
         """Ask for attention without moving focus."""
-        caller = _caller()
-        result = self.rt.apply(
-            lambda: self.core.request_focus_session(caller, request.session_id, request.messages_count)
+        return self.rt.apply(
+            lambda: self.core.request_focus_session(_caller(), request.session_id, request.messages_count)
         )
-        return toproto.fill(pb.RequestFocusSessionResponse, result)
 
     async def NotifyKpiBreach(self, request: pb.NotifyKpiBreachRequest, context: Context) -> pb.NotifyKpiBreachResponse:
         """Flag or clear a KPI breach."""
-        caller = _caller()
         flagged = self.rt.apply(
             lambda: self.core.notify_kpi_breach(
-                caller, request.session_id, reset=request.reset, details=request.details
+                _caller(), request.session_id, reset=request.reset, details=request.details
             )
         )
         return pb.NotifyKpiBreachResponse(kpi_breach=flagged)
@@ -190,10 +180,9 @@ class ProviderServicer(pb_grpc.ProviderServiceServicer):
 
     async def CreateTab(self, request: pb.CreateTabRequest, context: Context) -> pb.CreateTabResponse:
         """Open a tab in an own session."""
-        caller = _caller()
         spec, template = fromproto.optional_tab_spec(request, "tab"), fromproto.template_call(request, request.template)
         tab = self.rt.apply(
-            lambda: self.core.create_tab(caller, request.session_id, spec, focus=request.focus, template=template)
+            lambda: self.core.create_tab(_caller(), request.session_id, spec, focus=request.focus, template=template)
         )
         return pb.CreateTabResponse(tab=self._tab(tab))
 
@@ -209,13 +198,11 @@ class ProviderServicer(pb_grpc.ProviderServiceServicer):
 
     async def FocusTab(self, request: pb.FocusTabRequest, context: Context) -> pb.FocusTabResponse:
         """Focus an own tab within its session."""
-        caller = _caller()
-        return pb.FocusTabResponse(tab=self._tab(self.rt.apply(lambda: self.core.focus_tab(caller, request.tab_id))))
+        return pb.FocusTabResponse(tab=self._tab(self.rt.apply(lambda: self.core.focus_tab(_caller(), request.tab_id))))
 
     async def RefreshTab(self, request: pb.RefreshTabRequest, context: Context) -> pb.RefreshTabResponse:
         """Ask the agent's client to reload an own tab."""
-        caller = _caller()
-        self.rt.apply(lambda: self.core.refresh_tab(caller, request.tab_id))
+        self.rt.apply(lambda: self.core.refresh_tab(_caller(), request.tab_id))
         return pb.RefreshTabResponse()
 
     async def SetTabTitle(self, request: pb.SetTabTitleRequest, context: Context) -> pb.SetTabTitleResponse:
@@ -228,8 +215,7 @@ class ProviderServicer(pb_grpc.ProviderServiceServicer):
 
     async def CloseTab(self, request: pb.CloseTabRequest, context: Context) -> pb.CloseTabResponse:
         """Close an own tab."""
-        caller = _caller()
-        self.rt.apply(lambda: self.core.close_tab(caller, request.tab_id))
+        self.rt.apply(lambda: self.core.close_tab(_caller(), request.tab_id))
         return pb.CloseTabResponse()
 
     async def AppendTranscript(
@@ -272,16 +258,14 @@ class ProviderServicer(pb_grpc.ProviderServiceServicer):
 
     async def CancelEvent(self, request: pb.CancelEventRequest, context: Context) -> pb.CancelEventResponse:
         """Cancel an own pending toast."""
-        caller = _caller()
-        toast = self.rt.apply(lambda: self.core.cancel_notification(caller, request.cancellation_token))
+        toast = self.rt.apply(lambda: self.core.cancel_notification(_caller(), request.cancellation_token))
         return pb.CancelEventResponse(notification_id=toast.id)
 
     # --- presence, click-to-act, panel ---------------------------------------------------------
 
     async def SetPresence(self, request: pb.SetPresenceRequest, context: Context) -> pb.SetPresenceResponse:
         """Set the agent's presence."""
-        caller = _caller()
-        presence = self.rt.apply(lambda: self.core.set_presence(request.agent_id, request.presence, provider=caller))
+        presence = self.rt.apply(lambda: self.core.set_presence(request.agent_id, request.presence, provider=_caller()))
         return pb.SetPresenceResponse(presence=presence)
 
     async def GetPresence(self, request: pb.GetPresenceRequest, context: Context) -> pb.GetPresenceResponse:
@@ -289,10 +273,9 @@ class ProviderServicer(pb_grpc.ProviderServiceServicer):
         return pb.GetPresenceResponse(presence=self.core.get_presence(_caller(), request.agent_id))
 
     async def SetClickToAct(self, request: pb.SetClickToActRequest, context: Context) -> pb.SetClickToActResponse:
-        """Switch click-to-act for the caller."""
-        caller = _caller()
+        """Switch click-to-act for the _caller()."""
         return pb.SetClickToActResponse(
-            enabled=self.rt.apply(lambda: self.core.set_click_to_act(caller, request.enabled))
+            enabled=self.rt.apply(lambda: self.core.set_click_to_act(_caller(), request.enabled))
         )
 
     async def GetClickToAct(self, request: pb.GetClickToActRequest, context: Context) -> pb.GetClickToActResponse:
@@ -301,8 +284,7 @@ class ProviderServicer(pb_grpc.ProviderServiceServicer):
 
     async def SetPanelMode(self, request: pb.SetPanelModeRequest, context: Context) -> pb.SetPanelModeResponse:
         """Set the panel mode (active provider only)."""
-        caller = _caller()
-        mode = self.rt.apply(lambda: self.core.set_panel_mode(request.agent_id, request.mode, provider=caller))
+        mode = self.rt.apply(lambda: self.core.set_panel_mode(request.agent_id, request.mode, provider=_caller()))
         return pb.SetPanelModeResponse(mode=wpb.PanelMode.ValueType(mode))
 
     async def GetPanelMode(self, request: pb.GetPanelModeRequest, context: Context) -> pb.GetPanelModeResponse:
@@ -312,8 +294,7 @@ class ProviderServicer(pb_grpc.ProviderServiceServicer):
 
     async def SetPanelWidth(self, request: pb.SetPanelWidthRequest, context: Context) -> pb.SetPanelWidthResponse:
         """Set the panel width (active provider only)."""
-        caller = _caller()
-        width = self.rt.apply(lambda: self.core.set_panel_width(request.agent_id, request.width, provider=caller))
+        width = self.rt.apply(lambda: self.core.set_panel_width(request.agent_id, request.width, provider=_caller()))
         return pb.SetPanelWidthResponse(width=width)
 
     async def GetPanelWidth(self, request: pb.GetPanelWidthRequest, context: Context) -> pb.GetPanelWidthResponse:
@@ -328,16 +309,10 @@ class ProviderServicer(pb_grpc.ProviderServiceServicer):
     ) -> pb.LogAnalyticsEventResponse:
         """Store a custom analytics event."""
         caller, occurred = _caller(), fromproto.moment(request, "occurred_at")
+        texts = fromproto.values(request, "session_id", "name", "reason", "correlation_id")
         record = self.rt.apply(
             lambda: self.core.log_analytics_event(
-                caller,
-                request.agent_id,
-                session_id=request.session_id,
-                name=request.name,
-                reason=request.reason,
-                occurred_at=occurred,
-                attributes=dict(request.attributes),
-                correlation_id=request.correlation_id,
+                caller, request.agent_id, occurred_at=occurred, attributes=dict(request.attributes), **texts
             )
         )
         return pb.LogAnalyticsEventResponse(event_id=record.id if record else "", recorded=record is not None)

@@ -53,6 +53,11 @@ def identity() -> Identity:
     return current_identity.get()
 
 
+def caller() -> str:
+    """The name of the provider, agent or admin calling now."""
+    return current_identity.get().name
+
+
 def _parse(rpc: Rpc[Any, Any], raw: bytes) -> Message:
     try:
         return cast(Message, rpc.request.FromString(raw))

@@ -27,7 +27,6 @@ from channelkit.host._router import ProviderLog
 from channelkit.host.analytics._recorder import AnalyticsRecorder
 from channelkit.host.config import HostConfig
 from channelkit.host.core import AgentInfo
-from channelkit.host.core import AnalyticsRecord
 from channelkit.host.core import Clock
 from channelkit.host.core import Core
 from channelkit.host.core import CoreSettings
@@ -36,6 +35,7 @@ from channelkit.host.core import ProviderInfo
 from channelkit.host.core import SystemClock
 from channelkit.host.core import TemplateCatalog
 from channelkit.host.core import events as ev
+from channelkit.sdk.analytics import AnalyticsEvent
 from channelkit.sdk.analytics import AnalyticsSink
 from channelkit.v1 import provider_service_pb2 as ppb
 
@@ -133,7 +133,7 @@ class HostRuntime:
         now = self.clock.now()
         deadlines_changed = False
         for output in outputs:
-            if isinstance(output, AnalyticsRecord):
+            if isinstance(output, AnalyticsEvent):
                 self.analytics.record(output)
             elif isinstance(output, ev.ToProvider):
                 provider_log = self.logs[output.provider]

@@ -15,7 +15,6 @@ import sys
 import grpc
 
 from channelkit.host._admin_client import AdminClient
-from channelkit.host._admin_client import TokenMissing
 from channelkit.host._admin_client import read_token
 from channelkit.sdk.errors import ChannelkitError
 
@@ -43,12 +42,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(options: argparse.Namespace) -> int:
     """Inject the event; 0 when delivered, 1 when the host refused or cannot be reached, 2 for no token."""
-    try:
-        token = read_token(options.token_file)
-    except TokenMissing as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    return asyncio.run(_inject(options, token))
+    return asyncio.run(_inject(options, read_token(options.token_file)))
 
 
 async def _inject(options: argparse.Namespace, token: str) -> int:

@@ -10,7 +10,6 @@ message's field names, the conversion is derived from the message descriptor
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Callable
 from datetime import datetime
 from enum import IntEnum
@@ -92,45 +91,19 @@ def transcript_entry(e: core.TranscriptEntry) -> pb.TranscriptEntry:
 
 def tab(t: core.Tab, focused_tab_id: str | None) -> pb.Tab:
     """Convert a tab (its transcript travels separately; see ``workspace``)."""
-    return pb.Tab(
-        id=t.id,
-        session_id=t.session_id,
-        title=t.title,
-        page_type=pb.PageType.ValueType(t.page_type),
-        target=t.target,
-        can_close=t.can_close,
-        focused=t.id == focused_tab_id,
-        anchor=t.anchor,
-        record=pb.RecordRef(entity_name=t.record.entity_name, entity_id=t.record.entity_id) if t.record else None,
-        template=t.template,
-    )
+    message = fill(pb.Tab, t)
+    message.focused = t.id == focused_tab_id
+    return message
 
 
 def session(s: core.Session, focused: bool) -> pb.Session:
     """Convert a session; ``focused`` says whether it is the workspace's focused session."""
-    return pb.Session(
-        id=s.id,
-        owner_provider=s.owner or "",
-        agent_id=s.agent_id,
-        title=s.title,
-        state=pb.SESSION_STATE_OPEN,
-        created_at=timestamp(s.created_at),
-        tabs=[tab(t, s.focused_tab_id) for t in s.tabs.values()],
-        focused_tab_id=s.focused_tab_id or "",
-        attention=s.attention,
-        unread_count=s.unread_count,
-        kpi_breach=s.kpi_breach,
-        kpi_breach_details=s.kpi_breach_details,
-        context=s.context,
-        correlation_id=s.correlation_id,
-        provider_session_id=s.provider_session_id,
-        focused=focused,
-        home=s.home,
-        actions=[fill(pb.SessionAction, a) for a in s.actions],
-        template=s.template,
-        icon=s.icon,
-        channel=s.channel,
-    )
+    message = fill(pb.Session, s, skip=("tabs",))
+    message.owner_provider = s.owner or ""
+    message.state = pb.SESSION_STATE_OPEN
+    message.focused, message.home = focused, s.home
+    message.tabs.extend(tab(t, s.focused_tab_id) for t in s.tabs.values())
+    return message
 
 
 def session_in(workspace: core.Workspace, s: core.Session) -> pb.Session:
@@ -221,18 +194,27 @@ def provider_event(
     return event
 
 
-_AGENT_PAYLOAD_BUILDERS: dict[type, Callable[[Any], Message]] = {
+_WORKSPACE_EVENT_FIELD = {
+    f.message_type.full_name: f.name
+    for f in agent_pb.WorkspaceEvent.DESCRIPTOR.oneofs_by_name["payload"].fields
+    if f.message_type is not None
+}
+"""The ``WorkspaceEvent.event`` field of each delta message type, from the contract."""
+_CORE_PAYLOADS: dict[type, Callable[[Any], Message]] = {
     ev.SessionUpdated: lambda p: session(p.session, p.focused),
     ev.NotificationShown: lambda p: notification(p.notification),
+    ev.TranscriptAppended: lambda p: agent_pb.TranscriptAppended(
+        session_id=p.session_id, tab_id=p.tab_id, entry=transcript_entry(p.entry)
+    ),
 }
-"""The workspace deltas that need more than :func:`fill`; the rest are derived."""
+"""The deltas that carry core objects; every other delta is already the contract's message."""
 
 
 def workspace_event(payload: ev.AgentPayload, seq: int, epoch: str, occurred_at: datetime) -> agent_pb.WorkspaceEvent:
-    """Convert a delivery for an agent into its wire event, under the field its class names."""
-    field = re.sub(r"(?<!^)(?=[A-Z])", "_", type(payload).__name__).lower()
+    """Convert a delivery for an agent into its wire event, under the field its message type names."""
+    build = _CORE_PAYLOADS.get(type(payload))
+    message = build(payload) if build is not None else payload
+    assert isinstance(message, Message)
     event = agent_pb.WorkspaceEvent(seq=seq, epoch=epoch, occurred_at=timestamp(occurred_at))
-    target = getattr(event, field)
-    build = _AGENT_PAYLOAD_BUILDERS.get(type(payload))
-    target.CopyFrom(build(payload) if build is not None else fill(type(target), payload))
+    getattr(event, _WORKSPACE_EVENT_FIELD[message.DESCRIPTOR.full_name]).CopyFrom(message)
     return event

@@ -1,7 +1,9 @@
 """The ``channelkit`` command: serve a host, check a configuration, make tokens.
 
 Exit codes: 0 success, 2 a configuration or usage problem (the message says
-which file, key and problem), 1 anything else.
+which file, key and problem: a bad configuration, a missing token, an
+unreadable analytics file), 1 anything else. Subcommands raise; this module
+alone turns errors into messages and exit codes.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from channelkit.host import demo
 from channelkit.host import tokens
 from channelkit.host._catalog import check_catalog
 from channelkit.host.analytics import _cli as analytics_cli
+from channelkit.host.analytics._report import ReportError
 from channelkit.host.config import ConfigError
 from channelkit.host.config import HostConfig
 from channelkit.host.config import load_config
@@ -25,6 +28,7 @@ from channelkit.host.config import parse_config
 from channelkit.host.server import BindError
 from channelkit.host.server import HostServer
 from channelkit.host.server import serve_until_signalled
+from channelkit.sdk.runtime import TokenMissing
 
 DEV_PROVIDERS = (("provider-a", "telephony", 0), ("provider-b", "chat", 10))
 
@@ -137,6 +141,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         result: int = options.run(options)
     except ConfigError as exc:
         print(f"configuration error:\n{exc}", file=sys.stderr)
+        return 2
+    except (TokenMissing, ReportError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     except BindError as exc:
         print(f"error: {exc}", file=sys.stderr)

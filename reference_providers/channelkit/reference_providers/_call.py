@@ -11,7 +11,7 @@ import enum
 from dataclasses import dataclass
 from dataclasses import field
 
-from channelkit.reference_providers._directory import Customer
+from channelkit.reference_providers._directory import Contact
 from channelkit.sdk import SessionAction
 
 
@@ -43,16 +43,11 @@ _MOVES: dict[tuple[CallState, str], CallState] = {
 
 
 @dataclass
-class Call:
+class Call(Contact):
     """One call, inbound or outbound, from ringing to ended."""
 
-    id: str
-    agent_id: str
-    customer: Customer
     inbound: bool
     state: CallState
-    session_id: str = ""
-    transcript_tab: str = ""
     muted: bool = False
     connected_at: float | None = None
     ended_at: float | None = None

@@ -6,6 +6,7 @@ is ever shown or dialled.
 
 from __future__ import annotations
 
+from dataclasses import KW_ONLY
 from dataclasses import dataclass
 
 
@@ -19,6 +20,18 @@ class Customer:
     topic: str
     lines: tuple[str, ...]
     """What the simulated customer says, in order."""
+
+
+@dataclass
+class Contact:
+    """One customer's contact with one agent (a call, a conversation), and the session it got."""
+
+    id: str
+    agent_id: str
+    customer: Customer
+    _: KW_ONLY
+    session_id: str = ""
+    transcript_tab: str = ""
 
 
 CUSTOMERS: tuple[Customer, ...] = (

@@ -14,6 +14,7 @@ from dataclasses import field
 
 from channelkit.reference_providers._base import ReferenceProvider
 from channelkit.reference_providers._base import unless_gone
+from channelkit.reference_providers._directory import Contact
 from channelkit.reference_providers._directory import Customer
 from channelkit.sdk import AuthorRole
 from channelkit.sdk import NotificationOutcome
@@ -24,15 +25,10 @@ SEND = "send"
 
 
 @dataclass
-class Conversation:
+class Conversation(Contact):
     """One contact's conversation with one agent."""
 
-    id: str
-    agent_id: str
-    customer: Customer
     simulated: bool
-    session_id: str = ""
-    transcript_tab: str = ""
     focused: bool = False
     unread: int = 0
     ended: bool = False

@@ -91,6 +91,8 @@ class ChannelkitError(Exception):
 
     code: ClassVar[ErrorCode] = ErrorCode.UNKNOWN
     default_reason: ClassVar[ErrorReason | None] = None
+    also_reasons: ClassVar[tuple[ErrorReason, ...]] = ()
+    """Further reasons that mean this class (LimitReached: every kind of limit)."""
 
     def __init__(
         self,
@@ -187,6 +189,12 @@ class ResourceExhausted(ChannelkitError):
 class LimitReached(ResourceExhausted):
     """A session, tab or transcript limit was reached; close something (or open a new tab) first."""
 
+    also_reasons = (
+        ErrorReason.SESSION_LIMIT_REACHED,
+        ErrorReason.TAB_LIMIT_REACHED,
+        ErrorReason.TRANSCRIPT_LIMIT_REACHED,
+    )
+
 
 class RateLimited(ResourceExhausted):
     """The provider sent requests too fast; retry after ``retry_after`` seconds."""
@@ -238,33 +246,24 @@ class Internal(ChannelkitError):
     default_reason = ErrorReason.INTERNAL_ERROR
 
 
-_BY_REASON: dict[ErrorReason, type[ChannelkitError]] = {
-    ErrorReason.AGENT_NOT_FOUND: AgentNotFound,
-    ErrorReason.SESSION_NOT_FOUND: SessionNotFound,
-    ErrorReason.TAB_NOT_FOUND: TabNotFound,
-    ErrorReason.NOTIFICATION_NOT_FOUND: NotificationNotFound,
-    ErrorReason.SESSION_LIMIT_REACHED: LimitReached,
-    ErrorReason.TAB_LIMIT_REACHED: LimitReached,
-    ErrorReason.TRANSCRIPT_LIMIT_REACHED: LimitReached,
-    ErrorReason.ACTION_NOT_FOUND: ActionNotFound,
-    ErrorReason.TEMPLATE_NOT_FOUND: TemplateNotFound,
-    ErrorReason.RATE_LIMITED: RateLimited,
-    ErrorReason.NOT_ACTIVE_PROVIDER: NotActiveProvider,
-    ErrorReason.CONSENT_REQUIRED: ConsentRequired,
-    ErrorReason.CURSOR_EXPIRED: CursorExpired,
-}
+def _classes(base: type[ChannelkitError]) -> list[type[ChannelkitError]]:
+    found = []
+    for cls in base.__subclasses__():
+        found += [cls, *_classes(cls)]
+    return found
 
-_BY_CODE: dict[ErrorCode, type[ChannelkitError]] = {
-    ErrorCode.INVALID_ARGUMENT: InvalidArgument,
-    ErrorCode.NOT_FOUND: NotFound,
-    ErrorCode.PERMISSION_DENIED: PermissionDenied,
-    ErrorCode.UNAUTHENTICATED: Unauthenticated,
-    ErrorCode.RESOURCE_EXHAUSTED: ResourceExhausted,
-    ErrorCode.FAILED_PRECONDITION: FailedPrecondition,
-    ErrorCode.ABORTED: Aborted,
-    ErrorCode.UNAVAILABLE: Unavailable,
-    ErrorCode.INTERNAL: Internal,
+
+_BY_REASON: dict[ErrorReason, type[ChannelkitError]] = {
+    reason: cls
+    for cls in _classes(ChannelkitError)
+    for reason in (cls.default_reason, *cls.also_reasons)
+    if reason is not None
 }
+"""The class a reason names, from each class's ``default_reason`` (and ``also_reasons``)."""
+_BY_CODE: dict[ErrorCode, type[ChannelkitError]] = {
+    cls.code: cls for cls in _classes(ChannelkitError) if "code" in vars(cls)
+}
+"""The class each status code stands for: the one that sets it."""
 
 
 def error_class(code: ErrorCode, reason: ErrorReason | None) -> type[ChannelkitError]:

@@ -67,11 +67,11 @@ class Host:
     def __init__(self, transport: Transport, hello: pb.HelloResponse, *, retry: RetryPolicy | None = None) -> None:
         self._transport = transport
         self._retry = retry or RetryPolicy()
-        self.provider: ProviderRecord = fromproto.provider_record(hello.provider)
+        self.provider: ProviderRecord = fromproto.model(ProviderRecord, hello.provider)
         """This provider as the host configured it (name, channel, parameters, agents)."""
-        self.agents: tuple[AgentRecord, ...] = tuple(fromproto.agent(a) for a in hello.agents)
+        self.agents: tuple[AgentRecord, ...] = tuple(fromproto.model(AgentRecord, a) for a in hello.agents)
         """The agents this provider serves."""
-        self.limits: HostLimits = fromproto.limits(hello.limits)
+        self.limits: HostLimits = fromproto.model(HostLimits, hello.limits)
         """The limits the host enforces."""
 
     async def _call(self, rpc: Rpc[Req, Resp], request: Req) -> Resp:
@@ -84,7 +84,7 @@ class Host:
     async def can_create_session(self, agent_id: str) -> Availability:
         """Whether a session could be created for ``agent_id`` now (R7), with the count and limit."""
         r = await self._call(P.CanCreateSession, pb.CanCreateSessionRequest(agent_id=agent_id))
-        return fromproto.availability(r.allowed, r.open_sessions, r.max_sessions)
+        return Availability(allowed=r.allowed, count=r.open_sessions, limit=r.max_sessions)
 
     async def create_session(
         self,
@@ -125,22 +125,22 @@ class Host:
             template_parameters=toproto.template_parameters(parameters, tab_parameters),
             request_id=request_id,
         )
-        return fromproto.session((await self._call(P.CreateSession, request)).session)
+        return fromproto.model(Session, (await self._call(P.CreateSession, request)).session)
 
     async def get_session(self, session_id: str) -> Session:
         """One of this provider's open sessions (SessionNotFound otherwise)."""
         r = await self._call(P.GetSession, pb.GetSessionRequest(session_id=session_id))
-        return fromproto.session(r.session)
+        return fromproto.model(Session, r.session)
 
     async def get_focused_session(self, agent_id: str) -> Session | None:
         """The agent's focused session if this provider owns it, else ``None``."""
         r = await self._call(P.GetFocusedSession, pb.GetFocusedSessionRequest(agent_id=agent_id))
-        return fromproto.session(r.session) if r.HasField("session") else None
+        return fromproto.model(Session, r.session) if r.HasField("session") else None
 
     async def list_sessions(self, agent_id: str) -> list[Session]:
         """This provider's open sessions in the agent's workspace."""
         r = await self._call(P.ListSessions, pb.ListSessionsRequest(agent_id=agent_id))
-        return [fromproto.session(s) for s in r.sessions]
+        return [fromproto.model(Session, s) for s in r.sessions]
 
     async def set_session_title(
         self,
@@ -161,7 +161,7 @@ class Host:
             request_id=request_id,
             template_parameters=toproto.template_parameters(parameters),
         )
-        return fromproto.session((await self._call(P.SetSessionTitle, request)).session)
+        return fromproto.model(Session, (await self._call(P.SetSessionTitle, request)).session)
 
     async def update_session_context(
         self,
@@ -185,7 +185,7 @@ class Host:
             session_id=session_id, messages_count=messages_count, request_id=request_id
         )
         response = await self._call(P.RequestFocusSession, request)
-        return fromproto.model(response, AttentionResult)
+        return fromproto.model(AttentionResult, response)
 
     async def notify_kpi_breach(
         self, session_id: str, *, reset: bool = False, details: str = "", request_id: str = ""
@@ -199,7 +199,7 @@ class Host:
     async def can_create_tab(self, session_id: str) -> Availability:
         """Whether a tab could be opened in an own session now, with the count and limit."""
         r = await self._call(P.CanCreateTab, pb.CanCreateTabRequest(session_id=session_id))
-        return fromproto.availability(r.allowed, r.open_tabs, r.max_tabs)
+        return Availability(allowed=r.allowed, count=r.open_tabs, limit=r.max_tabs)
 
     async def create_tab(
         self,
@@ -227,22 +227,22 @@ class Host:
             template=template,
             template_parameters=toproto.template_parameters(parameters, scoped) if template else None,
         )
-        return fromproto.tab((await self._call(P.CreateTab, request)).tab)
+        return fromproto.model(Tab, (await self._call(P.CreateTab, request)).tab)
 
     async def list_tabs(self, session_id: str) -> list[Tab]:
         """The tabs of an own session."""
         r = await self._call(P.ListTabs, pb.ListTabsRequest(session_id=session_id))
-        return [fromproto.tab(t) for t in r.tabs]
+        return [fromproto.model(Tab, t) for t in r.tabs]
 
     async def get_focused_tab(self, agent_id: str) -> Tab | None:
         """The focused tab if this provider owns the agent's focused session, else ``None``."""
         r = await self._call(P.GetFocusedTab, pb.GetFocusedTabRequest(agent_id=agent_id))
-        return fromproto.tab(r.tab) if r.HasField("tab") else None
+        return fromproto.model(Tab, r.tab) if r.HasField("tab") else None
 
     async def focus_tab(self, tab_id: str, *, request_id: str = "") -> Tab:
         """Focus an own tab within its session (the session's own focus does not move)."""
         r = await self._call(P.FocusTab, pb.FocusTabRequest(tab_id=tab_id, request_id=request_id))
-        return fromproto.tab(r.tab)
+        return fromproto.model(Tab, r.tab)
 
     async def refresh_tab(self, tab_id: str, *, request_id: str = "") -> None:
         """Ask the agent's client to reload an own tab."""
@@ -258,7 +258,7 @@ class Host:
             request_id=request_id,
             template_parameters=toproto.template_parameters(parameters),
         )
-        return fromproto.tab((await self._call(P.SetTabTitle, request)).tab)
+        return fromproto.model(Tab, (await self._call(P.SetTabTitle, request)).tab)
 
     async def close_tab(self, tab_id: str, *, request_id: str = "") -> None:
         """Close an own tab (not the anchor tab)."""
@@ -287,7 +287,7 @@ class Host:
             occurred_at=toproto.timestamp(occurred_at) if occurred_at else None,
             request_id=request_id,
         )
-        return fromproto.transcript_entry((await self._call(P.AppendTranscript, request)).entry)
+        return fromproto.model(TranscriptEntry, (await self._call(P.AppendTranscript, request)).entry)
 
     # --- session actions --------------------------------------------------------------------------
 
@@ -304,7 +304,7 @@ class Host:
             actions=[toproto.message(a, wpb.SessionAction) for a in actions],
             request_id=request_id,
         )
-        return fromproto.session((await self._call(P.SetSessionActions, request)).session)
+        return fromproto.model(Session, (await self._call(P.SetSessionActions, request)).session)
 
     # --- notifications ----------------------------------------------------------------------------
 
@@ -346,7 +346,8 @@ class Host:
             template_parameters=toproto.template_parameters(parameters),
             request_id=request_id,
         )
-        return fromproto.outcome(await self._call(P.NotifyEvent, request))
+        response = await self._call(P.NotifyEvent, request)
+        return fromproto.model(NotificationOutcome, response)
 
     async def cancel_event(self, cancellation_token: str, *, request_id: str = "") -> str:
         """Withdraw an own pending toast by its cancellation token; returns its id."""

@@ -22,6 +22,15 @@ N = TypeVar("N", int, float)
 
 
 @dataclass(frozen=True, slots=True)
+class MapLimit:
+    """The bounds of a string map: how many entries, and how long a key and a value may be."""
+
+    entries: int
+    key: int
+    value: int
+
+
+@dataclass(frozen=True, slots=True)
 class Setting(Generic[N]):
     """A limit the host configuration may change: its default and the range a configuration may choose."""
 
@@ -53,9 +62,8 @@ TITLE_MAX: Final = 200
 """Session and tab titles, and KPI-breach details."""
 TARGET_MAX: Final = 2048
 """A tab's URL or custom page name."""
-CONTEXT_ENTRIES_MAX: Final = 64
-CONTEXT_KEY_MAX: Final = 128
-CONTEXT_VALUE_MAX: Final = 2048
+CONTEXT: Final = MapLimit(entries=64, key=128, value=2048)
+"""A session's context bag, and template parameters."""
 MESSAGES_COUNT_MAX: Final = 100_000
 ICON_MAX: Final = 1024
 
@@ -87,13 +95,11 @@ PANEL_WIDTH_MAX: Final = 10_000
 PANEL_WIDTH_DEFAULT: Final = 400
 CLICK_VALUE_MAX: Final = 256
 ANALYTICS_TEXT_MAX: Final = 100
-"""A custom analytics event's name and reason, and its attribute keys."""
-ANALYTICS_ATTRIBUTES_MAX: Final = 16
-ATTRIBUTE_VALUE_MAX: Final = 2000
-"""Values of analytics and injected-event attributes."""
+"""A custom analytics event's name and reason."""
+ANALYTICS_ATTRIBUTES: Final = MapLimit(entries=16, key=100, value=2000)
 EVENT_KIND_MAX: Final = 64
-EVENT_ATTRIBUTES_MAX: Final = 32
-EVENT_ATTRIBUTE_KEY_MAX: Final = 100
+EVENT_ATTRIBUTES: Final = MapLimit(entries=32, key=100, value=2000)
+"""The attributes of an event an operator injects."""
 
 # --- configurable limits (``[limits]`` and ``[notifications]`` of the host configuration) -------------------
 

@@ -10,30 +10,10 @@ import logging
 from collections import deque
 from collections.abc import Sequence
 
-from channelkit.host.core import AnalyticsRecord
 from channelkit.sdk.analytics import AnalyticsEvent
 from channelkit.sdk.analytics import AnalyticsSink
 
 log = logging.getLogger(__name__)
-
-
-def event_of(record: AnalyticsRecord) -> AnalyticsEvent:
-    """The public form of a core record."""
-    return AnalyticsEvent(
-        id=record.id,
-        kind=record.kind,
-        name=record.name,
-        reason=record.reason,
-        timestamp=record.occurred_at,
-        provider=record.provider,
-        channel=record.channel,
-        agent_id=record.agent_id,
-        session_id=record.session_id,
-        provider_session_id=record.provider_session_id,
-        correlation_id=record.correlation_id,
-        notification_id=record.notification_id,
-        attributes=dict(record.attributes),
-    )
 
 
 class MemorySink:
@@ -58,9 +38,8 @@ class AnalyticsRecorder:
         self.sinks = list(sinks)
         self.failures = [0] * len(self.sinks)
 
-    def record(self, record: AnalyticsRecord) -> None:
+    def record(self, event: AnalyticsEvent) -> None:
         """Hand one event to every sink."""
-        event = event_of(record)
         self.memory.write(event)
         for index, sink in enumerate(self.sinks):
             try:

@@ -20,9 +20,7 @@ from channelkit.host.core._clock import ManualClock
 from channelkit.host.core._clock import SystemClock
 from channelkit.host.core._conversations import ConversationOps
 from channelkit.host.core._model import AgentInfo
-from channelkit.host.core._model import AnalyticsRecord
 from channelkit.host.core._model import Notification
-from channelkit.host.core._model import ProviderCounters
 from channelkit.host.core._model import ProviderInfo
 from channelkit.host.core._model import RecordRef
 from channelkit.host.core._model import Session
@@ -32,7 +30,6 @@ from channelkit.host.core._model import TranscriptEntry
 from channelkit.host.core._model import Workspace
 from channelkit.host.core._notifications import NotificationOps
 from channelkit.host.core._notifications import ToastSpec
-from channelkit.host.core._sessions import AttentionResult
 from channelkit.host.core._settings import SettingsOps
 from channelkit.host.core._tabs import TabSpec
 from channelkit.host.core._templates import TemplateCall
@@ -45,14 +42,11 @@ class Core(AgentOps, NotificationOps, SettingsOps, ConversationOps):
 
 __all__ = [
     "AgentInfo",
-    "AnalyticsRecord",
-    "AttentionResult",
     "Clock",
     "Core",
     "CoreSettings",
     "ManualClock",
     "Notification",
-    "ProviderCounters",
     "ProviderInfo",
     "RecordRef",
     "Session",

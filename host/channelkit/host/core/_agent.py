@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from channelkit.host.core import _events as ev
 from channelkit.host.core._base import CoreBase
 from channelkit.host.core._model import Session
 from channelkit.host.core._model import Tab
 from channelkit.host.core._sessions import SessionOps
 from channelkit.sdk.errors import ErrorReason
 from channelkit.sdk.errors import FailedPrecondition
+from channelkit.v1 import agent_service_pb2 as apb
 from channelkit.v1 import provider_service_pb2 as pb
 
 
@@ -37,7 +37,7 @@ class AgentOps(SessionOps, CoreBase):
             ws.recent_focus.remove(session.id)
         self._to_provider(session.owner, agent_id, session.correlation_id, pb.SessionClosed(session_id=session.id))
         self._record(session.owner, agent_id, "SessionClosed", session=session)
-        self._to_agent(agent_id, ev.SessionRemoved(session.id))
+        self._to_agent(agent_id, apb.SessionRemoved(session_id=session.id))
         if was_focused:
             ws.focused_id = ""
             self._move_focus(ws, ws.recent_focus[-1])

@@ -20,9 +20,7 @@ from channelkit.host.core import _events as ev
 from channelkit.host.core import _validate as check
 from channelkit.host.core._clock import Clock
 from channelkit.host.core._model import AgentInfo
-from channelkit.host.core._model import AnalyticsRecord
 from channelkit.host.core._model import Notification
-from channelkit.host.core._model import ProviderCounters
 from channelkit.host.core._model import ProviderInfo
 from channelkit.host.core._model import Session
 from channelkit.host.core._model import Tab
@@ -30,11 +28,14 @@ from channelkit.host.core._model import Workspace
 from channelkit.host.core._templates import TemplateCatalog
 from channelkit.sdk import PanelMode
 from channelkit.sdk import limits
+from channelkit.sdk.analytics import AnalyticsEvent
 from channelkit.sdk.errors import AgentNotFound
 from channelkit.sdk.errors import ErrorReason
 from channelkit.sdk.errors import FailedPrecondition
 from channelkit.sdk.errors import SessionNotFound
 from channelkit.sdk.errors import TabNotFound
+from channelkit.v1 import agent_service_pb2 as apb
+from channelkit.v1 import host_service_pb2 as hpb
 from channelkit.v1 import provider_service_pb2 as pb
 from channelkit.v1 import workspace_pb2 as wpb
 
@@ -81,7 +82,8 @@ class CoreBase:
         self.templates = templates or TemplateCatalog()
         self._new_id = id_factory
         self._providers = {p.name: p for p in providers}
-        self.counters = {name: ProviderCounters() for name in self._providers}
+        self.counters = {name: hpb.ProviderCounters() for name in self._providers}
+        """What each provider did since this host started, in the contract's own message (ListProviders)."""
         self._by_order = sorted(self._providers.values(), key=lambda p: (p.channel_order, p.name))
         self._workspaces = {a.id: self._new_workspace(a) for a in agents}
         self._sessions: dict[str, Session] = {}
@@ -112,7 +114,7 @@ class CoreBase:
 
     def take_deliveries(self) -> list[ev.Delivery]:
         """The deliveries among :meth:`take_outputs` (what the rules tests look at)."""
-        return [o for o in self.take_outputs() if isinstance(o, ev.ToProvider | ev.ToAgent | AnalyticsRecord)]
+        return [o for o in self.take_outputs() if isinstance(o, ev.ToProvider | ev.ToAgent | AnalyticsEvent)]
 
     def discard_outputs(self) -> None:
         """Drop the outputs of a command that failed (commands check before they change)."""
@@ -149,7 +151,7 @@ class CoreBase:
         kind: Literal["system", "custom"] = "system",
         occurred_at: datetime | None = None,
         correlation_id: str = "",
-    ) -> AnalyticsRecord | None:
+    ) -> AnalyticsEvent | None:
         """Record an analytics event about ``provider``'s toast or session; None if it has analytics off.
 
         Without ``correlation_id`` the event takes the toast's, else the session's.
@@ -157,12 +159,12 @@ class CoreBase:
         if provider is None or not self._providers[provider].enable_analytics:
             return None
         info = self._providers[provider]
-        record = AnalyticsRecord(
+        record = AnalyticsEvent(
             id=self._new_id("a"),
             kind=kind,
             name=name,
             reason=reason,
-            occurred_at=occurred_at or self.clock.now(),
+            timestamp=occurred_at or self.clock.now(),
             provider=provider,
             channel=info.channel,
             agent_id=agent_id,
@@ -171,7 +173,7 @@ class CoreBase:
             correlation_id=correlation_id
             or (toast.correlation_id if toast else (session.correlation_id if session else "")),
             notification_id=toast.id if toast else "",
-            attributes=tuple(sorted((attributes or {}).items())),
+            attributes=dict(sorted((attributes or {}).items())),
         )
         self._outbox.append(record)
         return record
@@ -187,7 +189,13 @@ class CoreBase:
         self._to_all_providers_of(
             ws.agent_id, pb.PanelChanged(mode=wpb.PanelMode.ValueType(ws.panel_mode), width=ws.panel_width)
         )
-        self._to_agent(ws.agent_id, ev.SettingsChanged(ws.presence, ws.panel_mode, ws.panel_width))
+        self._to_agent(ws.agent_id, self._workspace_settings(ws))
+
+    @staticmethod
+    def _workspace_settings(ws: Workspace) -> apb.WorkspaceSettings:
+        return apb.WorkspaceSettings(
+            presence=ws.presence, panel_mode=wpb.PanelMode.ValueType(ws.panel_mode), panel_width=ws.panel_width
+        )
 
     # --- lookups ---------------------------------------------------------------
 
@@ -307,7 +315,9 @@ class CoreBase:
             target.owner, ws.agent_id, target.correlation_id, pb.SessionFocusChanged(session_id=target.id, focused=True)
         )
         self._record(target.owner, ws.agent_id, "SessionFocusIn", session=target)
-        self._to_agent(ws.agent_id, ev.FocusChanged(new_id, previous.id if previous else ""))
+        self._to_agent(
+            ws.agent_id, apb.FocusChanged(session_id=new_id, previous_session_id=previous.id if previous else "")
+        )
         if target.attention or target.unread_count:
             target.attention = False
             target.unread_count = 0

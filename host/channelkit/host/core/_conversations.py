@@ -102,13 +102,7 @@ class ConversationOps(CoreBase):
         """Deliver an operator's outside event to ``provider``'s stream, in order with the rest."""
         check.identifier("provider", provider, max_len=limits.CHANNEL_MAX)
         check.identifier("kind", kind, max_len=limits.EVENT_KIND_MAX)
-        bag = check.string_map(
-            "attributes",
-            attributes,
-            max_entries=limits.EVENT_ATTRIBUTES_MAX,
-            max_key=limits.EVENT_ATTRIBUTE_KEY_MAX,
-            max_value=limits.ATTRIBUTE_VALUE_MAX,
-        )
+        bag = check.string_map("attributes", attributes, limits.EVENT_ATTRIBUTES)
         if provider not in self._providers:
             raise NotFound(
                 f"no provider named '{provider}' is configured",

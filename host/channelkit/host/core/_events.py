@@ -12,13 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from channelkit.host.core._model import AnalyticsRecord
 from channelkit.host.core._model import Notification
 from channelkit.host.core._model import Session
 from channelkit.host.core._model import TranscriptEntry
-from channelkit.sdk import NotificationAction
-from channelkit.sdk import NotificationReason
-from channelkit.sdk import PanelMode
+from channelkit.sdk.analytics import AnalyticsEvent
+from channelkit.v1 import agent_service_pb2 as apb
 from channelkit.v1 import provider_service_pb2 as pb
 
 # --- payloads for providers --------------------------------------------------
@@ -42,29 +40,18 @@ ProviderPayload = (
 )
 
 # --- payloads for the agent's workspace watchers ------------------------------
+#
+# Most workspace deltas are the contract's own messages too; the three that carry
+# core objects (a session, a toast, a transcript entry) are converted by the edge the moment the
+# command returns, so the message shows the state right after the command.
 
 
 @dataclass(slots=True, frozen=True)
 class SessionUpdated:
-    """A session was created or changed; the edge converts it at once."""
+    """A session was created or changed."""
 
     session: Session
     focused: bool
-
-
-@dataclass(slots=True, frozen=True)
-class SessionRemoved:
-    """A session was closed."""
-
-    session_id: str
-
-
-@dataclass(slots=True, frozen=True)
-class FocusChanged:
-    """The focused session changed."""
-
-    session_id: str
-    previous_session_id: str
 
 
 @dataclass(slots=True, frozen=True)
@@ -72,40 +59,6 @@ class NotificationShown:
     """A toast was offered."""
 
     notification: Notification
-
-
-@dataclass(slots=True, frozen=True)
-class NotificationRemoved:
-    """A toast ended."""
-
-    notification_id: str
-    action: NotificationAction
-    reason: NotificationReason
-
-
-@dataclass(slots=True, frozen=True)
-class SettingsChanged:
-    """Presence or panel changed."""
-
-    presence: str
-    panel_mode: PanelMode
-    panel_width: int
-
-
-@dataclass(slots=True, frozen=True)
-class TabRefreshRequested:
-    """A provider asked the client to reload a tab."""
-
-    session_id: str
-    tab_id: str
-
-
-@dataclass(slots=True, frozen=True)
-class AttentionAlert:
-    """A session asks for the agent's eye (at most one per session per cooldown)."""
-
-    session_id: str
-    unread_count: int
 
 
 @dataclass(slots=True, frozen=True)
@@ -119,13 +72,13 @@ class TranscriptAppended:
 
 AgentPayload = (
     SessionUpdated
-    | SessionRemoved
-    | FocusChanged
     | NotificationShown
-    | NotificationRemoved
-    | SettingsChanged
-    | TabRefreshRequested
-    | AttentionAlert
+    | apb.SessionRemoved
+    | apb.FocusChanged
+    | apb.NotificationRemoved
+    | apb.WorkspaceSettings
+    | apb.TabRefreshRequested
+    | apb.AttentionAlert
     | TranscriptAppended
 )
 
@@ -150,7 +103,7 @@ class ToAgent:
     payload: AgentPayload
 
 
-Delivery = ToProvider | ToAgent | AnalyticsRecord
+Delivery = ToProvider | ToAgent | AnalyticsEvent
 """An event for one provider, for one agent's watchers, or for the analytics sinks."""
 
 

@@ -6,12 +6,12 @@ read them through the core's query methods and convert them at once.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import OrderedDict
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
 from typing import TYPE_CHECKING
-from typing import Literal
 
 from channelkit.sdk import AuthorRole
 from channelkit.sdk import NotificationAction
@@ -22,6 +22,11 @@ from channelkit.sdk import limits
 
 if TYPE_CHECKING:
     from channelkit.host.core._templates import TemplateCall
+
+
+def fields_of(value: object) -> dict[str, object]:
+    """A dataclass's fields by name, shallow (unlike ``dataclasses.asdict``, nothing is copied)."""
+    return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}  # type: ignore[arg-type]
 
 
 @dataclass(slots=True, frozen=True)
@@ -117,8 +122,24 @@ class Session:
         return anchor.parameters if anchor else {}
 
 
-@dataclass(slots=True)
-class Notification:
+@dataclass(slots=True, kw_only=True)
+class ToastLook:
+    """What the agent sees of a toast, resolved and checked: literal, or from a notification template."""
+
+    title: str
+    fields: tuple[tuple[str, str], ...]
+    timeout_seconds: int
+    accept_label: str
+    reject_label: str
+    show_reject: bool
+    icon: str = ""
+    show_countdown: bool = True
+    template: str = ""
+    auto_accept: bool = False
+
+
+@dataclass(slots=True, kw_only=True)
+class Notification(ToastLook):
     """A toast offered to an agent: waiting in its workspace's queue, then shown, then resolved.
 
     ``deadline`` (monotonic seconds) is when it stops waiting while queued,
@@ -128,20 +149,10 @@ class Notification:
     id: str
     provider: str
     agent_id: str
-    title: str
-    fields: tuple[tuple[str, str], ...]
-    timeout_seconds: int
-    accept_label: str
-    reject_label: str
-    show_reject: bool
     cancellation_token: str
     correlation_id: str
     queued_at: datetime
     deadline: float
-    icon: str = ""
-    show_countdown: bool = True
-    template: str = ""
-    auto_accept: bool = False
     shown_at: datetime | None = None
     expires_at: datetime | None = None
     action: NotificationAction | None = None
@@ -211,36 +222,3 @@ class AgentInfo:
 
     id: str
     display_name: str
-
-
-@dataclass(slots=True, frozen=True)
-class AnalyticsRecord:
-    """An analytics event: recorded by the host (system) or logged by a provider (custom)."""
-
-    id: str
-    kind: Literal["system", "custom"]
-    name: str
-    reason: str
-    occurred_at: datetime
-    provider: str
-    channel: str
-    agent_id: str
-    session_id: str = ""
-    provider_session_id: str = ""
-    correlation_id: str = ""
-    notification_id: str = ""
-    attributes: tuple[tuple[str, str], ...] = ()
-
-
-@dataclass(slots=True)
-class ProviderCounters:
-    """What one provider did since the host started (HostService.ListProviders reports it)."""
-
-    offered: int = 0
-    accepted: int = 0
-    rejected: int = 0
-    timed_out: int = 0
-    cancelled: int = 0
-    sessions_opened: int = 0
-    sessions_closed: int = 0
-    attention_requests: int = 0

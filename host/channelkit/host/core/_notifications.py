@@ -20,7 +20,9 @@ from channelkit.host.core import _events as ev
 from channelkit.host.core import _validate as check
 from channelkit.host.core._base import CoreBase
 from channelkit.host.core._model import Notification
+from channelkit.host.core._model import ToastLook
 from channelkit.host.core._model import Workspace
+from channelkit.host.core._model import fields_of
 from channelkit.host.core._templates import Scope
 from channelkit.host.core._templates import TemplateCall
 from channelkit.host.core._templates import fit
@@ -31,6 +33,7 @@ from channelkit.sdk import limits
 from channelkit.sdk.errors import ErrorReason
 from channelkit.sdk.errors import FailedPrecondition
 from channelkit.sdk.errors import NotificationNotFound
+from channelkit.v1 import agent_service_pb2 as apb
 from channelkit.v1 import provider_service_pb2 as pb
 from channelkit.v1 import workspace_pb2 as wpb
 
@@ -66,20 +69,8 @@ class ToastSpec:
     template: TemplateCall | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class _Look:
-    """What the agent sees of a toast, resolved and checked."""
-
-    title: str
-    fields: tuple[tuple[str, str], ...]
-    timeout: int
-    accept_label: str
-    reject_label: str
-    show_reject: bool
-    icon: str = ""
-    show_countdown: bool = True
-    template: str = ""
-    auto_accept: bool = False
+_FROM_TEMPLATE = ("accept_label", "reject_label", "show_reject", "icon", "show_countdown", "auto_accept")
+"""What a toast takes from its notification template as it is."""
 
 
 class NotificationOps(CoreBase):
@@ -98,20 +89,11 @@ class NotificationOps(CoreBase):
             id=self._new_id("n"),
             provider=provider,
             agent_id=agent_id,
-            title=look.title,
-            fields=look.fields,
-            timeout_seconds=look.timeout,
-            accept_label=look.accept_label,
-            reject_label=look.reject_label,
-            show_reject=look.show_reject,
             cancellation_token=token,
             correlation_id=spec.correlation_id,
             queued_at=self.clock.now(),
             deadline=self.clock.monotonic() + self.settings.toast_queue_seconds,
-            icon=look.icon,
-            show_countdown=look.show_countdown,
-            template=look.template,
-            auto_accept=look.auto_accept,
+            **fields_of(look),  # type: ignore[arg-type]
         )
         self.counters[provider].offered += 1
         self._record(provider, agent_id, "NotificationReceived", toast=toast, attributes=_about(toast))
@@ -125,21 +107,21 @@ class NotificationOps(CoreBase):
         self._deadline_changed(ws)
         return toast
 
-    def _literal_look(self, spec: ToastSpec) -> _Look:
+    def _literal_look(self, spec: ToastSpec) -> ToastLook:
         check.text("title", spec.title, max_len=limits.NOTIFICATION_TITLE_MAX, required=True)
         fields = self._checked_fields(spec.fields)
         check.text("accept_label", spec.accept_label, max_len=limits.BUTTON_LABEL_MAX)
         check.text("reject_label", spec.reject_label, max_len=limits.BUTTON_LABEL_MAX)
-        return _Look(
+        return ToastLook(
             title=spec.title,
             fields=fields,
-            timeout=self._checked_timeout(spec.timeout_seconds),
+            timeout_seconds=self._checked_timeout(spec.timeout_seconds),
             accept_label=spec.accept_label or "Accept",
             reject_label=spec.reject_label or "Reject",
             show_reject=not spec.hide_reject,
         )
 
-    def _templated_look(self, spec: ToastSpec) -> _Look:
+    def _templated_look(self, spec: ToastSpec) -> ToastLook:
         for name in ("title", "fields", "timeout_seconds", "accept_label", "reject_label", "hide_reject"):
             if getattr(spec, name):
                 raise check.invalid(name, "must be empty when template is given: the template sets it")
@@ -156,17 +138,12 @@ class NotificationOps(CoreBase):
             if value:
                 header = fit(self.templates.render(line.header, scope)[0], limits.FIELD_HEADER_MAX)
                 fields.append((header, fit(value, limits.FIELD_VALUE_MAX)))
-        return _Look(
+        return ToastLook(
             title=title,
             fields=tuple(fields),
-            timeout=template.timeout_seconds or self.settings.default_notification_timeout,
-            accept_label=template.accept_label,
-            reject_label=template.reject_label,
-            show_reject=template.show_reject,
-            icon=template.icon,
-            show_countdown=template.show_countdown,
+            timeout_seconds=template.timeout_seconds or self.settings.default_notification_timeout,
             template=template.name,
-            auto_accept=template.auto_accept,
+            **{name: getattr(template, name) for name in _FROM_TEMPLATE},
         )
 
     def _checked_fields(self, fields: Sequence[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
@@ -307,7 +284,14 @@ class NotificationOps(CoreBase):
         if ws.shown_id == toast.id:
             ws.shown_id = None
             ws.next_show_at = self.clock.monotonic() + self.settings.toast_gap_seconds
-            self._to_agent(ws.agent_id, ev.NotificationRemoved(toast.id, action, reason))
+            self._to_agent(
+                ws.agent_id,
+                apb.NotificationRemoved(
+                    notification_id=toast.id,
+                    action=wpb.NotificationAction.ValueType(action),
+                    reason=wpb.NotificationReason.ValueType(reason),
+                ),
+            )
 
     def _count_outcome(self, provider: str, action: NotificationAction) -> None:
         counters = self.counters[provider]

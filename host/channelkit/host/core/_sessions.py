@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from channelkit.host.core import _events as ev
 from channelkit.host.core import _validate as check
 from channelkit.host.core._base import CoreBase
 from channelkit.host.core._model import Notification
@@ -27,19 +26,12 @@ from channelkit.sdk.errors import ErrorReason
 from channelkit.sdk.errors import FailedPrecondition
 from channelkit.sdk.errors import LimitReached
 from channelkit.sdk.templates import SessionTemplate
+from channelkit.v1 import agent_service_pb2 as apb
+from channelkit.v1 import provider_service_pb2 as pb
 
 _PANEL_MODES = {"docked": PanelMode.DOCKED, "minimized": PanelMode.MINIMIZED, "hidden": PanelMode.HIDDEN}
 
-__all__ = ["AttentionResult", "SessionOps", "TabSpec"]
-
-
-@dataclass(frozen=True, slots=True)
-class AttentionResult:
-    """What RequestFocusSession did."""
-
-    already_focused: bool
-    alerted: bool
-    unread_count: int
+__all__ = ["SessionOps", "TabSpec"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,12 +234,14 @@ class SessionOps(CoreBase):
         self._session_changed(ws, session)
         return dict(session.context)
 
-    def request_focus_session(self, provider: str, session_id: str, messages_count: int) -> AttentionResult:
+    def request_focus_session(
+        self, provider: str, session_id: str, messages_count: int
+    ) -> pb.RequestFocusSessionResponse:
         """Show the attention indicator on an unfocused own session; never move focus (R7)."""
         check.integer("messages_count", messages_count, low=0, high=limits.MESSAGES_COUNT_MAX)
         ws, session = self._own_session(provider, session_id)
         if ws.focused_id == session.id:
-            return AttentionResult(already_focused=True, alerted=False, unread_count=0)
+            return pb.RequestFocusSessionResponse(already_focused=True, alerted=False, unread_count=0)
         session.attention = True
         session.unread_count = messages_count
         self.counters[provider].attention_requests += 1
@@ -261,7 +255,7 @@ class SessionOps(CoreBase):
             attributes={"unread_count": str(messages_count)},
         )
         alerted = self._alert(ws, session)
-        return AttentionResult(already_focused=False, alerted=alerted, unread_count=messages_count)
+        return pb.RequestFocusSessionResponse(already_focused=False, alerted=alerted, unread_count=messages_count)
 
     def _alert(self, ws: Workspace, session: Session) -> bool:
         """Alert the agent unless this session alerted less than a cooldown ago."""
@@ -270,7 +264,7 @@ class SessionOps(CoreBase):
         if last is not None and now - last < self.settings.attention_cooldown_seconds:
             return False
         session.last_alert_at = now
-        self._to_agent(ws.agent_id, ev.AttentionAlert(session.id, session.unread_count))
+        self._to_agent(ws.agent_id, apb.AttentionAlert(session_id=session.id, unread_count=session.unread_count))
         return True
 
     def notify_kpi_breach(self, provider: str, session_id: str, *, reset: bool, details: str) -> bool:
@@ -380,7 +374,7 @@ class SessionOps(CoreBase):
     def refresh_tab(self, provider: str, tab_id: str) -> None:
         """Ask the agent's client to reload an own tab."""
         ws, session, tab = self._own_tab(provider, tab_id)
-        self._to_agent(ws.agent_id, ev.TabRefreshRequested(session.id, tab.id))
+        self._to_agent(ws.agent_id, apb.TabRefreshRequested(session_id=session.id, tab_id=tab.id))
 
     def set_tab_title(self, provider: str, tab_id: str, title: str, *, parameters: TemplateCall | None = None) -> Tab:
         """Retitle an own tab, literally or by resolving its template's title again.

@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from channelkit.host.core import _events as ev
 from channelkit.host.core import _validate as check
 from channelkit.host.core._base import CoreBase
-from channelkit.host.core._model import AnalyticsRecord
 from channelkit.host.core._model import Workspace
 from channelkit.sdk import PanelMode
 from channelkit.sdk import limits
+from channelkit.sdk.analytics import AnalyticsEvent
 from channelkit.sdk.errors import ErrorReason
 from channelkit.sdk.errors import FailedPrecondition
 from channelkit.sdk.errors import NotActiveProvider
@@ -74,7 +73,7 @@ class SettingsOps(CoreBase):
         return ws
 
     def _settings_changed(self, ws: Workspace) -> None:
-        self._to_agent(ws.agent_id, ev.SettingsChanged(ws.presence, ws.panel_mode, ws.panel_width))
+        self._to_agent(ws.agent_id, self._workspace_settings(ws))
 
     # --- click-to-act -----------------------------------------------------------------------
 
@@ -120,7 +119,7 @@ class SettingsOps(CoreBase):
         occurred_at: datetime | None,
         attributes: Mapping[str, str],
         correlation_id: str,
-    ) -> AnalyticsRecord | None:
+    ) -> AnalyticsEvent | None:
         """Record a provider's custom KPI event; None when the provider has analytics off.
 
         The event is enriched like a system event; without a correlation id it
@@ -129,13 +128,7 @@ class SettingsOps(CoreBase):
         check.text("name", name, max_len=limits.ANALYTICS_TEXT_MAX, required=True)
         check.text("reason", reason, max_len=limits.ANALYTICS_TEXT_MAX)
         check.text("correlation_id", correlation_id, max_len=limits.ID_MAX)
-        attrs = check.string_map(
-            "attributes",
-            attributes,
-            max_entries=limits.ANALYTICS_ATTRIBUTES_MAX,
-            max_key=limits.ANALYTICS_TEXT_MAX,
-            max_value=limits.ATTRIBUTE_VALUE_MAX,
-        )
+        attrs = check.string_map("attributes", attributes, limits.ANALYTICS_ATTRIBUTES)
         self._served_workspace(provider, agent_id)
         session = self._own_session(provider, session_id)[1] if session_id else None
         return self._record(

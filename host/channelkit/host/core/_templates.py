@@ -45,8 +45,8 @@ class TemplateCall:
     def checked(self, field_name: str) -> TemplateCall:
         """The call with its name and parameter maps checked; errors name ``field_name``."""
         values = check.string_map(f"{field_name}.values", self.values)
-        if len(self.tabs) > limits.CONTEXT_ENTRIES_MAX:
-            raise check.invalid(f"{field_name}.tabs", f"must have at most {limits.CONTEXT_ENTRIES_MAX} entries")
+        if len(self.tabs) > limits.CONTEXT.entries:
+            raise check.invalid(f"{field_name}.tabs", f"must have at most {limits.CONTEXT.entries} entries")
         tabs = {
             name: check.string_map(f"{field_name}.tabs[{name[:40]}].values", scoped)
             for name, scoped in self.tabs.items()

@@ -80,30 +80,23 @@ def url(field: str, value: str) -> str:
     return value
 
 
-def string_map(
-    field: str,
-    entries: Mapping[str, str],
-    *,
-    max_entries: int = limits.CONTEXT_ENTRIES_MAX,
-    max_key: int = limits.CONTEXT_KEY_MAX,
-    max_value: int = limits.CONTEXT_VALUE_MAX,
-) -> dict[str, str]:
-    """A string map with bounded size, non-empty keys and bounded values."""
-    if len(entries) > max_entries:
-        raise invalid(field, f"must have at most {max_entries} entries (got {len(entries)})")
+def string_map(field: str, entries: Mapping[str, str], bounds: limits.MapLimit = limits.CONTEXT) -> dict[str, str]:
+    """A string map with at most ``bounds.entries`` entries, non-empty keys and bounded keys and values."""
+    if len(entries) > bounds.entries:
+        raise invalid(field, f"must have at most {bounds.entries} entries (got {len(entries)})")
     for key, value in entries.items():
         if not key:
             raise invalid(field, "keys must not be empty")
-        text(f"{field}[{key[:40]}]", key, max_len=max_key)
-        text(f"{field}[{key[:40]}]", value, max_len=max_value)
+        text(f"{field}[{key[:40]}]", key, max_len=bounds.key)
+        text(f"{field}[{key[:40]}]", value, max_len=bounds.value)
     return dict(entries)
 
 
 def key_list(field: str, keys: Iterable[str]) -> list[str]:
     """A list of map keys to remove."""
     result = list(keys)
-    if len(result) > limits.CONTEXT_ENTRIES_MAX:
-        raise invalid(field, f"must have at most {limits.CONTEXT_ENTRIES_MAX} entries")
+    if len(result) > limits.CONTEXT.entries:
+        raise invalid(field, f"must have at most {limits.CONTEXT.entries} entries")
     for key in result:
-        text(field, key, max_len=limits.CONTEXT_KEY_MAX, required=True)
+        text(field, key, max_len=limits.CONTEXT.key, required=True)
     return result

@@ -88,7 +88,7 @@ class AgentSimulator:
         """The workspace now."""
         ws = (await self._call(A.GetWorkspace, pb.GetWorkspaceRequest())).workspace
         return AgentView(
-            sessions=tuple(fromproto.session(s) for s in ws.sessions if not s.home),
+            sessions=tuple(fromproto.model(Session, s) for s in ws.sessions if not s.home),
             focused_session_id=ws.focused_session_id,
             toasts=tuple(
                 Toast(
@@ -107,7 +107,9 @@ class AgentSimulator:
             presence=ws.presence,
             panel_mode=PanelMode(ws.panel_mode),
             panel_width=ws.panel_width,
-            transcripts={t.tab_id: tuple(fromproto.transcript_entry(e) for e in t.entries) for t in ws.transcripts},
+            transcripts={
+                t.tab_id: tuple(fromproto.model(TranscriptEntry, e) for e in t.entries) for t in ws.transcripts
+            },
         )
 
     async def _poll(self, probe: Callable[[AgentView], T | None], what: str) -> T:

@@ -251,7 +251,7 @@ class ProviderRunner:
                 "ListSessions", functools.partial(transport.call, ProviderService.ListSessions, request)
             )
             head = listed.head_seq if head is None else min(head, listed.head_seq)
-            sessions += [fromproto.session(s) for s in listed.sessions]
+            sessions += [fromproto.model(Session, s) for s in listed.sessions]
         if head is None:
             head = (await self._persist("Hello", functools.partial(handshake, transport))).head_seq
         self._advance(head if not_after is None else min(head, not_after))

@@ -27,24 +27,9 @@ from google.protobuf.message import Message
 from pydantic import BaseModel
 
 from channelkit.sdk import events
-from channelkit.sdk import models
 from channelkit.v1 import provider_service_pb2 as pb
-from channelkit.v1 import workspace_pb2 as wpb
 
-__all__ = [
-    "agent",
-    "availability",
-    "event",
-    "fields_of",
-    "limits",
-    "model",
-    "moment",
-    "outcome",
-    "provider_record",
-    "session",
-    "tab",
-    "transcript_entry",
-]
+__all__ = ["event", "fields_of", "model", "moment"]
 
 M = TypeVar("M", bound=BaseModel)
 Reader = Callable[[Message], Any]
@@ -57,8 +42,8 @@ def moment(value: timestamp_pb2.Timestamp) -> datetime:
     return value.ToDatetime(tzinfo=UTC)
 
 
-def model(message: Message, cls: type[M], **extra: object) -> M:
-    """``message`` as a ``cls`` model; ``extra`` fields are added (or replace what the message holds)."""
+def model(cls: type[M], message: Message, **extra: object) -> M:
+    """``message`` as a ``cls`` model, e.g. ``model(Session, response.session)``; ``extra`` adds or replaces fields."""
     return cls.model_validate({**fields_of(message, cls), **extra})
 
 
@@ -114,47 +99,7 @@ def _model_in(annotation: object) -> type[BaseModel] | None:
     return None
 
 
-# --- the messages a provider reads ------------------------------------------------------------------------
-
-
-def session(message: wpb.Session) -> models.Session:
-    """A contract session as a model."""
-    return model(message, models.Session)
-
-
-def tab(message: wpb.Tab) -> models.Tab:
-    """A contract tab as a model."""
-    return model(message, models.Tab)
-
-
-def transcript_entry(message: wpb.TranscriptEntry) -> models.TranscriptEntry:
-    """A contract transcript entry as a model."""
-    return model(message, models.TranscriptEntry)
-
-
-def provider_record(message: wpb.ProviderRecord) -> models.ProviderRecord:
-    """The provider's own record from the handshake."""
-    return model(message, models.ProviderRecord)
-
-
-def agent(message: wpb.AgentRecord) -> models.AgentRecord:
-    """An agent the provider serves."""
-    return model(message, models.AgentRecord)
-
-
-def limits(message: wpb.HostLimits) -> models.HostLimits:
-    """The host's limits from the handshake."""
-    return model(message, models.HostLimits)
-
-
-def outcome(message: pb.NotifyEventResponse) -> models.NotificationOutcome:
-    """A toast's outcome as a model."""
-    return model(message, models.NotificationOutcome)
-
-
-def availability(allowed: bool, count: int, limit: int) -> models.Availability:
-    """A Can* answer as a model."""
-    return models.Availability(allowed=allowed, count=count, limit=limit)
+# --- events -------------------------------------------------------------------------------------------------
 
 
 def event(message: pb.ProviderEvent) -> events.Event | None:
@@ -166,6 +111,6 @@ def event(message: pb.ProviderEvent) -> events.Event | None:
     """
     kind = message.WhichOneof("payload")
     cls = events.Event.by_payload.get(kind) if kind else None
-    if cls is None:
+    if cls is None or kind is None:
         return None
-    return model(message, cls, **fields_of(getattr(message, kind), cls))  # type: ignore[arg-type]
+    return model(cls, message, **fields_of(getattr(message, kind), cls))

@@ -45,31 +45,19 @@ class Spy(Provider):
             with self.record_to.open("a", encoding="utf-8") as out:
                 out.write(json.dumps(entry) + "\n")
 
-    async def on_session_focus_changed(self, event: events.SessionFocusChanged) -> None:
-        self._record(event)
-
-    async def on_session_closed(self, event: events.SessionClosed) -> None:
-        self._record(event)
-
-    async def on_tab_focused(self, event: events.TabFocused) -> None:
-        self._record(event)
-
-    async def on_tab_closed(self, event: events.TabClosed) -> None:
-        self._record(event)
-
-    async def on_notification_resolved(self, event: events.NotificationResolved) -> None:
-        self._record(event)
-
-    async def on_click_to_act(self, event: events.ClickToAct) -> None:
-        self._record(event)
-
     async def on_presence_changed(self, event: events.PresenceChanged) -> None:
         self._record(event)
         if event.presence in self.fail_on:
             raise RuntimeError(f"the spy was told to fail on {event.presence}")
 
-    async def on_panel_changed(self, event: events.PanelChanged) -> None:
+    async def _record_any(self, event: events.Event) -> None:
         self._record(event)
+
+
+# Every other kind of event is only written down.
+for _event in events.Event.by_payload.values():
+    if _event.handler != "on_presence_changed":
+        setattr(Spy, _event.handler, Spy._record_any)
 
 
 @hookimpl
