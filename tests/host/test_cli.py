@@ -16,6 +16,7 @@ import grpc
 import httpx
 from grpc_health.v1 import health_pb2
 from grpc_health.v1 import health_pb2_grpc
+from grpc_reflection.v1alpha import reflection_pb2
 from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
 
 from channelkit.host import tokens
@@ -94,9 +95,27 @@ def test_serve_without_config_answers_health_reflection_and_stops_on_sigterm() -
             "channelkit.v1.HostService",
             "grpc.health.v1.Health",
         } <= services
+        reflection = {"grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"}
+        assert reflection <= services
+        assert _reflection_v1_services(host.address) == services - reflection, "v1 answers what v1alpha answers"
         host.process.send_signal(signal.SIGTERM)
         assert host.process.wait(timeout=15) == 0
     assert "shutting down" in host.stderr
+
+
+def _reflection_v1_services(address: str) -> set[str]:
+    """List services through grpc.reflection.v1, the name current clients ask for first."""
+    with grpc.insecure_channel(address) as channel:
+        info = channel.stream_stream(
+            "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+            request_serializer=reflection_pb2.ServerReflectionRequest.SerializeToString,
+            response_deserializer=reflection_pb2.ServerReflectionResponse.FromString,
+        )
+        (reply,) = list(info(iter([reflection_pb2.ServerReflectionRequest(list_services="")]), timeout=10))
+    return {service.name for service in reply.list_services_response.service} - {
+        "grpc.reflection.v1.ServerReflection",
+        "grpc.reflection.v1alpha.ServerReflection",
+    }
 
 
 def test_check_config_reports_problems_with_file_and_key(tmp_path: Path) -> None:
