@@ -213,8 +213,26 @@ def test_a_table_that_misses_or_mistypes_an_rpc_is_refused_when_defined() -> Non
         type("Wrong", (rpcs.ServiceTable,), entries, descriptor=service)
 
 
+_KINDS_AT_0_1 = {
+    "session_focus_changed",
+    "session_closed",
+    "tab_focused",
+    "tab_closed",
+    "notification_resolved",
+    "click_to_act",
+    "presence_changed",
+    "panel_changed",
+    "action_invoked",
+    "external_event",
+}
+
+
 def test_every_provider_event_payload_has_its_sdk_event_class() -> None:
     payload = provider_service_pb2.ProviderEvent.DESCRIPTOR.oneofs_by_name["payload"]
     assert {f.name for f in payload.fields} == set(events.Event.by_payload)
     for name, cls in events.Event.by_payload.items():
-        assert cls.handler == f"on_{name}" and callable(getattr(Provider, cls.handler))
+        assert cls.handler == f"on_{name}"
+        # The base class documents a handler for every kind it knew when written; a provider without one
+        # skips the kind (the runtime looks the handler up by name), so a new kind needs no edit there.
+        assert callable(getattr(Provider, cls.handler, None)) or name not in _KINDS_AT_0_1
+
