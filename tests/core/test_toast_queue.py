@@ -89,13 +89,14 @@ def test_waiting_too_long_rejects_but_a_shown_toast_gets_its_whole_timeout() -> 
 
 def test_the_next_deadline_covers_shown_waiting_and_the_gap() -> None:
     core, clock = make_core(toast_queue_seconds=30.0, toast_gap_seconds=2.0)
+    start = clock.time()
     assert core.toast_deadline("agent-1") is None
     shown = _offer(core, timeout_seconds=10)
     _offer(core, "beta")
-    assert core.toast_deadline("agent-1") == 10.0
+    assert core.toast_deadline("agent-1") == start + 10.0
     clock.advance(4)
     core.respond_to_notification("agent-1", shown.id, Action.ACCEPT)
-    assert _shown(core) is None and core.toast_deadline("agent-1") == 6.0  # the gap, then the next one shows
+    assert _shown(core) is None and core.toast_deadline("agent-1") == start + 6.0  # the gap, then the next one shows
     clock.advance(2)
     core.expire_due()
     assert _shown(core) is not None and _shown(core).provider == "beta"  # type: ignore[union-attr]

@@ -192,7 +192,7 @@ class HostRuntime:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             return  # driven without an event loop (tests of the runtime alone): call expire_due by hand
-        delay = max(0.0, deadline - self.clock.monotonic())
+        delay = max(0.0, deadline - self.clock.time())
         self._toast_timer = loop.call_later(delay, self._expire)
 
     def _expire(self) -> None:
@@ -204,7 +204,7 @@ class HostRuntime:
     def _clock_moved(self) -> None:
         """A manual clock jumped: end what is due now, as the timer would have at that time."""
         due = min(self._toast_deadlines.values(), default=None)
-        if due is not None and due <= self.clock.monotonic():
+        if due is not None and due <= self.clock.time():
             self._expire()
 
     def _settle(self, outcome: ppb.NotificationResolved) -> None:

@@ -11,10 +11,20 @@ from typing import Protocol
 
 
 class Clock(Protocol):
-    """Monotonic seconds for deadlines and rates; wall time for timestamps."""
+    """Wall-clock seconds for deadlines that outlive the process, monotonic seconds for local rates.
+
+    Toast deadlines, queue time limits and attention cooldowns are stored, and
+    another host replica or a restarted host fires them, so they are wall-clock
+    (:meth:`time`); what one process measures for itself (rate limits) uses
+    :meth:`monotonic`.
+    """
+
+    def time(self) -> float:
+        """Wall-clock seconds since the Unix epoch (what stored deadlines are written in)."""
+        ...
 
     def monotonic(self) -> float:
-        """Seconds from an arbitrary origin, never going backwards."""
+        """Seconds from an arbitrary origin, never going backwards (this process only)."""
         ...
 
     def now(self) -> datetime:
@@ -28,6 +38,10 @@ class Clock(Protocol):
 
 class SystemClock:
     """The real clock."""
+
+    def time(self) -> float:
+        """Return ``time.time()``."""
+        return time.time()
 
     def monotonic(self) -> float:
         """Return ``time.monotonic()``."""
@@ -60,6 +74,10 @@ class ManualClock:
     def when_advanced(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` after every :meth:`advance`."""
         self._listeners.append(callback)
+
+    def time(self) -> float:
+        """The start time plus the seconds advanced, in epoch seconds."""
+        return self._start.timestamp() + self._offset
 
     def monotonic(self) -> float:
         """Seconds advanced so far."""

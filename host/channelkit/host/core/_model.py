@@ -142,7 +142,7 @@ class ToastLook:
 class Notification(ToastLook):
     """A toast offered to an agent: waiting in its workspace's queue, then shown, then resolved.
 
-    ``deadline`` (monotonic seconds) is when it stops waiting while queued,
+    ``deadline`` (wall-clock seconds) is when it stops waiting while queued,
     and when it times out once shown.
     """
 

@@ -92,7 +92,7 @@ class NotificationOps(CoreBase):
             cancellation_token=token,
             correlation_id=spec.correlation_id,
             queued_at=self.clock.now(),
-            deadline=self.clock.monotonic() + self.settings.toast_queue_seconds,
+            deadline=self.clock.time() + self.settings.toast_queue_seconds,
             **fields_of(look),  # type: ignore[arg-type]
         )
         self.counters[provider].offered += 1
@@ -162,7 +162,7 @@ class NotificationOps(CoreBase):
 
     def _show_next(self, ws: Workspace) -> None:
         """Show the oldest waiting toast if none is shown and the gap has passed."""
-        now = self.clock.monotonic()
+        now = self.clock.time()
         while ws.shown_id is None and ws.pending and now >= ws.next_show_at:
             toast = next(iter(ws.pending.values()))
             shown_at = self.clock.now()
@@ -218,7 +218,7 @@ class NotificationOps(CoreBase):
 
     def expire_due(self) -> list[Notification]:
         """End every toast past its deadline, show what comes next; return the ended toasts."""
-        now = self.clock.monotonic()
+        now = self.clock.time()
         expired = []
         for ws in self._workspaces.values():
             due = [t for t in ws.pending.values() if t.deadline <= now]
@@ -233,7 +233,7 @@ class NotificationOps(CoreBase):
         return expired
 
     def toast_deadline(self, agent_id: str) -> float | None:
-        """When the agent's toast queue next has work for :meth:`expire_due` (monotonic seconds), or None."""
+        """When the agent's toast queue next has work for :meth:`expire_due` (wall-clock seconds), or None."""
         ws = self._workspaces[agent_id]
         deadlines = [t.deadline for t in ws.pending.values()]
         if ws.shown_id is None and ws.pending:
@@ -283,7 +283,7 @@ class NotificationOps(CoreBase):
         )
         if ws.shown_id == toast.id:
             ws.shown_id = None
-            ws.next_show_at = self.clock.monotonic() + self.settings.toast_gap_seconds
+            ws.next_show_at = self.clock.time() + self.settings.toast_gap_seconds
             self._to_agent(
                 ws.agent_id,
                 apb.NotificationRemoved(

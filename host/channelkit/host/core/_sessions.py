@@ -259,7 +259,7 @@ class SessionOps(CoreBase):
 
     def _alert(self, ws: Workspace, session: Session) -> bool:
         """Alert the agent unless this session alerted less than a cooldown ago."""
-        now = self.clock.monotonic()
+        now = self.clock.time()
         last = session.last_alert_at
         if last is not None and now - last < self.settings.attention_cooldown_seconds:
             return False
