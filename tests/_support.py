@@ -41,6 +41,10 @@ class Secrets:
     by_name: dict[str, str] = field(default_factory=dict)
 
 
+STORE: dict[str, Any] = {"kind": "memory"}
+"""The ``[store]`` of every config made here; the store fixture of a test module sets it per parameter."""
+
+
 def make_config(**overrides: Any) -> tuple[HostConfig, Secrets]:
     """Two agents, three remote providers and an admin, each with a fresh token."""
     secrets = Secrets()
@@ -60,6 +64,7 @@ def make_config(**overrides: Any) -> tuple[HostConfig, Secrets]:
         # Installed plugins (the test fixtures, the reference providers) load only where a test asks.
         "plugins": {"autoload": False},
         "console": {"address": "127.0.0.1:0"},
+        "store": dict(STORE),
     }
     for section, values in overrides.items():
         if isinstance(values, dict):

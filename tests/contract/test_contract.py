@@ -203,11 +203,12 @@ def test_every_rpc_of_the_contract_is_in_the_rpc_table_with_its_types() -> None:
 
 def test_a_table_that_misses_or_mistypes_an_rpc_is_refused_when_defined() -> None:
     service = rpcs.HostService.descriptor
-    with pytest.raises(TypeError, match=r"lacks RPCs of channelkit\.v1\.HostService: InjectEvent"):
+    with pytest.raises(TypeError, match=r"lacks RPCs of channelkit\.v1\.HostService: InjectEvent, ReinstateProvider"):
         type("Partial", (rpcs.ServiceTable,), {"ListProviders": rpcs.HostService.ListProviders}, descriptor=service)
     entries = {
         "ListProviders": rpcs.Rpc(host_service_pb2.InjectEventRequest, host_service_pb2.ListProvidersResponse),
         "InjectEvent": rpcs.Rpc(host_service_pb2.InjectEventRequest, host_service_pb2.InjectEventResponse),
+        "ReinstateProvider": rpcs.HostService.ReinstateProvider,
     }
     with pytest.raises(TypeError, match=r"ListProviders takes channelkit\.v1\.ListProvidersRequest"):
         type("Wrong", (rpcs.ServiceTable,), entries, descriptor=service)
@@ -235,4 +236,3 @@ def test_every_provider_event_payload_has_its_sdk_event_class() -> None:
         # The base class documents a handler for every kind it knew when written; a provider without one
         # skips the kind (the runtime looks the handler up by name), so a new kind needs no edit there.
         assert callable(getattr(Provider, cls.handler, None)) or name not in _KINDS_AT_0_1
-

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
 from channelkit.host._runtime import HostRuntime
+from channelkit.host._runtime import Scope
 from channelkit.host.analytics._jsonl import JsonLinesOptions
 from channelkit.host.analytics._jsonl import JsonLinesSink
 from channelkit.host.cli import main
@@ -19,6 +23,7 @@ from channelkit.sdk.analytics import AnalyticsEvent
 from tests._support import make_config
 
 AGENT = "agent-1"
+T = TypeVar("T")
 
 
 def _runtime(tmp_path: Path, **sink: object) -> tuple[HostRuntime, ManualClock, Path]:
@@ -31,30 +36,37 @@ def _runtime(tmp_path: Path, **sink: object) -> tuple[HostRuntime, ManualClock, 
     return HostRuntime(parse_config(data, "test"), clock, sinks=[jsonl]), clock, path
 
 
-def _accept_after(runtime: HostRuntime, clock: ManualClock, seconds: float, provider: str = "alpha") -> str:
-    toast = runtime.apply(lambda: runtime.core.notify(provider, AGENT, ToastSpec(title="Offer")))
+async def _apply(runtime: HostRuntime, command: Callable[[], T]) -> T:
+    """One command through the runtime's only doorway, as a servicer runs it."""
+    return await runtime.run(Scope(agent=AGENT), command, lambda result: result)
+
+
+async def _accept_after(runtime: HostRuntime, clock: ManualClock, seconds: float, provider: str = "alpha") -> str:
+    toast = await _apply(runtime, lambda: runtime.core.notify(provider, AGENT, ToastSpec(title="Offer")))
     clock.advance(seconds)
-    runtime.apply(lambda: runtime.core.respond_to_notification(AGENT, toast.id, Action.ACCEPT))
+    await _apply(runtime, lambda: runtime.core.respond_to_notification(AGENT, toast.id, Action.ACCEPT))
     return toast.id
 
 
-def _scripted_shift(runtime: HostRuntime, clock: ManualClock) -> None:
-    core, apply = runtime.core, runtime.apply
-    first = apply(
-        lambda: core.create_session(
-            "alpha", AGENT, title="S1", consent_notification_id=_accept_after(runtime, clock, 4)
-        )
-    )
+async def _scripted_shift(runtime: HostRuntime, clock: ManualClock) -> None:
+    core = runtime.core
+    await runtime.open()
+
+    def apply(command: Callable[[], T]) -> Awaitable[T]:
+        return _apply(runtime, command)
+
+    consent = await _accept_after(runtime, clock, 4)
+    first = await apply(lambda: core.create_session("alpha", AGENT, title="S1", consent_notification_id=consent))
     clock.advance(1)  # t=5
-    declined = apply(lambda: core.notify("alpha", AGENT, ToastSpec(title="Offer")))
+    declined = await apply(lambda: core.notify("alpha", AGENT, ToastSpec(title="Offer")))
     clock.advance(5)  # t=10
-    apply(lambda: core.respond_to_notification(AGENT, declined.id, Action.REJECT))
-    apply(lambda: core.notify("alpha", AGENT, ToastSpec(title="Offer", timeout_seconds=20)))
+    await apply(lambda: core.respond_to_notification(AGENT, declined.id, Action.REJECT))
+    await apply(lambda: core.notify("alpha", AGENT, ToastSpec(title="Offer", timeout_seconds=20)))
     clock.advance(20)  # t=30
-    apply(core.expire_due)
-    consent = _accept_after(runtime, clock, 1)  # t=31
-    second = apply(lambda: core.create_session("alpha", AGENT, title="S2", consent_notification_id=consent))
-    apply(
+    await apply(core.expire_due)
+    consent = await _accept_after(runtime, clock, 1)  # t=31
+    second = await apply(lambda: core.create_session("alpha", AGENT, title="S2", consent_notification_id=consent))
+    await apply(
         lambda: core.log_analytics_event(
             "alpha",
             AGENT,
@@ -67,28 +79,28 @@ def _scripted_shift(runtime: HostRuntime, clock: ManualClock) -> None:
         )
     )
     clock.advance(9)  # t=40
-    apply(lambda: core.request_focus_session("alpha", first.id, 3))
+    await apply(lambda: core.request_focus_session("alpha", first.id, 3))
     clock.advance(6)  # t=46
-    apply(lambda: core.switch_session(AGENT, first.id))
+    await apply(lambda: core.switch_session(AGENT, first.id))
     clock.advance(18)  # t=64
-    apply(lambda: core.close_session(AGENT, first.id))
+    await apply(lambda: core.close_session(AGENT, first.id))
     clock.advance(10)  # t=74
-    apply(lambda: core.close_session(AGENT, second.id))
-    quiet = _accept_after(runtime, clock, 2, provider="beta")
-    apply(lambda: core.create_session("beta", AGENT, title="Q", consent_notification_id=quiet))
-    apply(
+    await apply(lambda: core.close_session(AGENT, second.id))
+    quiet = await _accept_after(runtime, clock, 2, provider="beta")
+    await apply(lambda: core.create_session("beta", AGENT, title="Q", consent_notification_id=quiet))
+    await apply(
         lambda: core.log_analytics_event(
             "beta", AGENT, session_id="", name="Ignored", reason="", occurred_at=None, attributes={}, correlation_id=""
         )
     )
-    runtime.shutdown()
+    await runtime.shutdown()
 
 
-def test_a_scripted_shift_produces_exactly_the_expected_report(
+async def test_a_scripted_shift_produces_exactly_the_expected_report(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     runtime, clock, path = _runtime(tmp_path)
-    _scripted_shift(runtime, clock)
+    await _scripted_shift(runtime, clock)
 
     lines = [AnalyticsEvent.model_validate_json(line) for line in path.read_text().splitlines()]
     assert {e.provider for e in lines} == {"alpha"}, "beta has analytics off"
@@ -124,11 +136,11 @@ def test_a_scripted_shift_produces_exactly_the_expected_report(
     assert "telephony" in table and "alpha" in table and "68%" in table
 
 
-def test_rotated_files_are_read_together_and_a_bad_line_is_named(
+async def test_rotated_files_are_read_together_and_a_bad_line_is_named(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     runtime, clock, path = _runtime(tmp_path, max_bytes=2048, backup_count=50)
-    _scripted_shift(runtime, clock)
+    await _scripted_shift(runtime, clock)
     files = sorted(tmp_path.glob("analytics.jsonl*"))
     assert len(files) > 2, "the small max_bytes rotates the file"
     assert main(["analytics", "report", "--json", *map(str, files)]) == 0
@@ -139,7 +151,7 @@ def test_rotated_files_are_read_together_and_a_bad_line_is_named(
     assert f"{broken}:2: not an analytics event" in capsys.readouterr().err
 
 
-def test_a_failing_sink_neither_stops_the_host_nor_the_other_sinks(tmp_path: Path) -> None:
+async def test_a_failing_sink_neither_stops_the_host_nor_the_other_sinks(tmp_path: Path) -> None:
     class Broken:
         def write(self, event: AnalyticsEvent) -> None:
             raise OSError("disk full")
@@ -150,6 +162,6 @@ def test_a_failing_sink_neither_stops_the_host_nor_the_other_sinks(tmp_path: Pat
     runtime, clock, _ = _runtime(tmp_path)
     runtime.analytics.sinks.insert(0, Broken())
     runtime.analytics.failures.insert(0, 0)
-    _scripted_shift(runtime, clock)
+    await _scripted_shift(runtime, clock)
     assert runtime.analytics.failures[0] > 0
     assert any(e.name == "SessionClosed" for e in runtime.analytics.memory.events)

@@ -9,6 +9,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,14 +28,25 @@ CHANNELKIT = [sys.executable, "-m", "channelkit.host.cli"]
 
 
 @contextlib.contextmanager
-def served(*args: str) -> Iterator[Served]:
-    """Run ``channelkit serve`` on a free port until the block ends; always reap the process."""
+def served(*args: str, cwd: Path | None = None) -> Iterator[Served]:
+    """Run ``channelkit serve`` on a free port until the block ends; always reap the process.
+
+    It runs in a fresh directory unless ``cwd`` is given, so its default state
+    directory (``./channelkit-state``) is its own.
+    """
+    with contextlib.ExitStack() as stack:
+        where = cwd or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="channelkit-serve-")))
+        yield from _served(args, where)
+
+
+def _served(args: tuple[str, ...], cwd: Path) -> Iterator[Served]:
     process = subprocess.Popen(
         [*CHANNELKIT, "serve", "--address", "127.0.0.1:0", "--console-address", "127.0.0.1:0", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        cwd=cwd,
     )
     served = Served(process)
     try:
@@ -141,10 +153,10 @@ def test_token_prints_a_token_and_its_digest() -> None:
     assert token and digest and tokens.hash_token(token.group(1)) == digest.group(1)
 
 
-def test_serve_refuses_an_address_in_use() -> None:
+def test_serve_refuses_an_address_in_use(tmp_path: Path) -> None:
     with served() as host:
         clash = subprocess.run(
-            [*CHANNELKIT, "serve", "--address", host.address], capture_output=True, text=True, timeout=60
+            [*CHANNELKIT, "serve", "--address", host.address], capture_output=True, text=True, timeout=60, cwd=tmp_path
         )
         assert clash.returncode == 1 and f"cannot listen on {host.address}" in clash.stderr
         console_port = host.console.rsplit(":", 1)[1].rstrip("/")
@@ -153,6 +165,7 @@ def test_serve_refuses_an_address_in_use() -> None:
             capture_output=True,
             text=True,
             timeout=60,
+            cwd=tmp_path,
         )
         assert console_clash.returncode == 1, console_clash.stderr
         assert f"the web console cannot listen on 127.0.0.1:{console_port}" in console_clash.stderr
@@ -166,3 +179,29 @@ def test_serve_prints_the_web_console_and_serves_its_page() -> None:
         agent_token = next(line.split(": ", 1)[1] for line in host.banner if "agent agent-1:" in line)
         me = httpx.post(host.console + "api/signin", json={"token": agent_token}, timeout=10)
         assert me.json() == {"agentId": "agent-1", "displayName": "Agent One"}
+
+
+def test_a_second_host_on_the_same_state_directory_is_refused_and_tokens_survive_a_restart(tmp_path: Path) -> None:
+    with served(cwd=tmp_path) as host:
+        first_tokens = [line for line in host.banner if line.startswith("    agent ")]
+        assert any(f"state: sqlite {tmp_path / 'channelkit-state' / 'host.db'}" in line for line in host.banner)
+        second = subprocess.run(
+            [*CHANNELKIT, "serve", "--address", "127.0.0.1:0", "--console-address", "127.0.0.1:0"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=tmp_path,
+        )
+        assert second.returncode == 2, second.stderr
+        assert "is in use by another channelkit host" in second.stderr
+        assert 'run several replicas on PostgreSQL ([store] kind = "postgres")' in second.stderr
+    with served(cwd=tmp_path) as again:
+        assert [line for line in again.banner if line.startswith("    agent ")] == first_tokens
+    info = subprocess.run(
+        [*CHANNELKIT, "store", "info", "--state-dir", str(tmp_path / "channelkit-state")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert info.returncode == 0, info.stderr
+    assert "schema version 2 (current)" in info.stdout and "workspaces: 1 rows" in info.stdout

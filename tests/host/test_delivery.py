@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 
 import grpc
 import pytest
 
+from channelkit.host._runtime import Scope
 from channelkit.host.core import ManualClock
 from channelkit.v1 import agent_service_pb2 as apb
 from channelkit.v1 import provider_service_pb2 as ppb
@@ -86,9 +88,15 @@ async def test_a_slow_consumer_is_cut_off_and_resumes_without_loss() -> None:
         await _make_events(host, 1)
         first = await iterate(call, 1)
         runtime = host.server.runtime
-        for index in range(30):  # a burst produced faster than the stream can write: no await between
-            presence = "Available" if index % 2 == 0 else "Busy"
-            runtime.apply(lambda p=presence: runtime.core.set_presence("agent-1", p))  # type: ignore[misc]
+        burst = [  # produced faster than the stream can write: the commands run back to back, in one loop turn
+            runtime.run(
+                Scope(agent="agent-1"),
+                functools.partial(runtime.core.set_presence, "agent-1", "Available" if index % 2 == 0 else "Busy"),
+                lambda result: result,
+            )
+            for index in range(30)
+        ]
+        await asyncio.gather(*burst)
         error = await rpc_error(iterate(call, 60))
         assert (error.code, error.reason) == (grpc.StatusCode.RESOURCE_EXHAUSTED, "SLOW_CONSUMER")
         expired = await rpc_error(iterate(host.provider("alpha").Events(ppb.EventsRequest(after_seq=first[0].seq)), 1))

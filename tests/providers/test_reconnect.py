@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 from pathlib import Path
 from typing import Any
 
@@ -86,7 +87,9 @@ async def test_restarted_process_resumes_from_its_cursor_file(tmp_path: Path) ->
             await until(lambda: any(e["kind"] == "OwnSession" for e in read_jsonl(record)), "the spy to start")
             sent = await _change_presence(host, 5)
             await until(lambda: len(_heard(record)) == 5, "the first five events")
-        assert int(cursor.read_text()) == _heard(record)[-1]["seq"], "SIGTERM leaves the cursor at the last handled"
+        kept = json.loads(cursor.read_text())
+        assert kept["cursor"] == _heard(record)[-1]["seq"], "SIGTERM leaves the cursor at the last handled"
+        assert len(kept["recent"]) == 5, "the ids of the five handled events are kept"
         sent += await _change_presence(host, 7, start=5)  # while no provider process runs
         async with remote_provider(host.address, "acme_echo.spy", token, tmp_path, "--cursor-file", str(cursor)):
             await until(lambda: len(_heard(record)) >= len(sent), "the restarted spy to catch up")

@@ -88,7 +88,7 @@ def _config(state: DemoState, *, traffic: bool, **limits: int) -> HostConfig:
 @contextlib.asynccontextmanager
 async def remote_host(tmp_path: Path, *, traffic: bool, **limits: int) -> AsyncIterator[Remote]:
     state = DemoState.create(tmp_path, remote=True)
-    server = HostServer(_config(state, traffic=traffic, **limits))
+    server = HostServer(_config(state, traffic=traffic, **limits), state_dir=tmp_path)
     port = await server.start()
     address = f"127.0.0.1:{port}"
     remotes = RemoteProviders(state, address)

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from collections.abc import Callable
 from typing import Any
+from typing import TypeVar
 
 import grpc
 
 from channelkit.host import _toproto as toproto
 from channelkit.host._rpc import caller as _agent
 from channelkit.host._runtime import HostRuntime
+from channelkit.host._runtime import Scope
 from channelkit.v1 import agent_service_pb2 as pb
 from channelkit.v1 import agent_service_pb2_grpc as pb_grpc
 from channelkit.v1 import workspace_pb2 as wpb
 
 Context = grpc.aio.ServicerContext[Any, Any]
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 class AgentServicer(pb_grpc.AgentServiceServicer):
@@ -37,22 +42,38 @@ class AgentServicer(pb_grpc.AgentServiceServicer):
     async def events(self, agent_id: str, request: pb.WatchWorkspaceRequest) -> AsyncIterator[pb.WorkspaceEvent]:
         """The missed deltas (a resume) or a snapshot, then every new delta; for gRPC and the web console alike.
 
-        Subscribing and reading the replay or snapshot happen in one step with
-        no await between them, so no delta falls in a gap or arrives twice.
+        The watcher subscribes first, so every delta published from then on is
+        queued; the replay (from memory, or from the store after a restart) or
+        the snapshot covers everything up to that moment's ``seq``, and queued
+        deltas at or below it are skipped: nothing falls in a gap or comes twice.
         """
+        await self.rt.read(Scope(agent=agent_id), lambda: None)  # another replica's changes, first
         feed = self.rt.feeds[agent_id]
         watcher = feed.subscribe()
         try:
+            upto = feed.seq
             after_seq = request.after_seq if request.HasField("after_seq") else None
             missed = feed.missed(after_seq, request.epoch)
+            if missed is None and after_seq is not None and request.epoch == feed.epoch:
+                missed = await self._stored(agent_id, after_seq, upto)
             if missed is None:
-                missed = [self._snapshot(agent_id, feed.seq, feed.epoch)]
+                missed = [self._snapshot(agent_id, upto, feed.epoch)]
             for event in missed:
                 yield event
             while True:
-                yield await watcher.next()
+                event = await watcher.next()
+                if event.seq > upto:
+                    yield event
         finally:
             feed.watchers.discard(watcher)
+
+    async def _stored(self, agent_id: str, after_seq: int, upto: int) -> list[pb.WorkspaceEvent] | None:
+        """The deltas after ``after_seq`` up to ``upto`` from the store, if it still holds every one of them."""
+        if after_seq >= upto:
+            return [] if after_seq == upto else None
+        deltas = await self.rt.store.deltas_after(agent_id, after_seq, upto - after_seq)
+        complete = bool(deltas) and deltas[0].seq == after_seq + 1 and deltas[-1].seq == upto
+        return deltas if complete else None
 
     def _snapshot(self, agent_id: str, seq: int, epoch: str) -> pb.WorkspaceEvent:
         return pb.WorkspaceEvent(
@@ -61,64 +82,89 @@ class AgentServicer(pb_grpc.AgentServiceServicer):
 
     async def GetWorkspace(self, request: pb.GetWorkspaceRequest, context: Context) -> pb.GetWorkspaceResponse:
         """The whole workspace."""
-        feed = self.rt.feeds[_agent()]
-        return pb.GetWorkspaceResponse(workspace=self._workspace(_agent()), seq=feed.seq, epoch=feed.epoch)
+        agent = _agent()
+        workspace = await self.rt.read(Scope(agent=agent), lambda: self._workspace(agent))
+        feed = self.rt.feeds[agent]
+        return pb.GetWorkspaceResponse(workspace=workspace, seq=feed.seq, epoch=feed.epoch)
+
+    async def _run(self, command: Callable[[str], T], respond: Callable[[T], R]) -> R:
+        """Run one of the agent's own commands on the agent's workspace."""
+        agent = _agent()
+        return await self.rt.run(Scope(agent=agent), lambda: command(agent), respond)
 
     async def SwitchSession(self, request: pb.SwitchSessionRequest, context: Context) -> pb.SwitchSessionResponse:
         """Focus a session."""
-        session = self.rt.apply(lambda: self.core.switch_session(_agent(), request.session_id))
-        return pb.SwitchSessionResponse(session=toproto.session_in(self.core.workspace(_agent()), session))
+        return await self._run(
+            lambda agent: self.core.switch_session(agent, request.session_id),
+            lambda session: pb.SwitchSessionResponse(
+                session=toproto.session_in(self.core.workspace(session.agent_id), session)
+            ),
+        )
 
     async def CloseSession(self, request: pb.CloseSessionRequest, context: Context) -> pb.CloseSessionResponse:
         """Close a session."""
-        focused = self.rt.apply(lambda: self.core.close_session(_agent(), request.session_id))
-        return pb.CloseSessionResponse(focused_session_id=focused)
+        return await self._run(
+            lambda agent: self.core.close_session(agent, request.session_id),
+            lambda focused: pb.CloseSessionResponse(focused_session_id=focused),
+        )
 
     async def FocusTab(self, request: pb.AgentFocusTabRequest, context: Context) -> pb.AgentFocusTabResponse:
         """Focus a tab within its session."""
-        tab = self.rt.apply(lambda: self.core.agent_focus_tab(_agent(), request.tab_id))
-        return pb.AgentFocusTabResponse(tab=toproto.tab(tab, tab.id))
+        return await self._run(
+            lambda agent: self.core.agent_focus_tab(agent, request.tab_id),
+            lambda tab: pb.AgentFocusTabResponse(tab=toproto.tab(tab, tab.id)),
+        )
 
     async def CloseTab(self, request: pb.AgentCloseTabRequest, context: Context) -> pb.AgentCloseTabResponse:
         """Close a tab."""
-        self.rt.apply(lambda: self.core.agent_close_tab(_agent(), request.tab_id))
-        return pb.AgentCloseTabResponse()
+        return await self._run(
+            lambda agent: self.core.agent_close_tab(agent, request.tab_id), lambda _: pb.AgentCloseTabResponse()
+        )
 
     async def RespondToNotification(
         self, request: pb.RespondToNotificationRequest, context: Context
     ) -> pb.RespondToNotificationResponse:
         """Accept or reject a toast."""
-        self.rt.apply(lambda: self.core.respond_to_notification(_agent(), request.notification_id, request.action))
-        return pb.RespondToNotificationResponse()
+        return await self._run(
+            lambda agent: self.core.respond_to_notification(agent, request.notification_id, request.action),
+            lambda _: pb.RespondToNotificationResponse(),
+        )
 
     async def ClickToAct(self, request: pb.ClickToActRequest, context: Context) -> pb.ClickToActResponse:
         """Send a click to exactly one provider."""
-        return pb.ClickToActResponse(provider=self.rt.apply(lambda: self.core.click_to_act(_agent(), request.click)))
+        return await self._run(
+            lambda agent: self.core.click_to_act(agent, request.click),
+            lambda provider: pb.ClickToActResponse(provider=provider),
+        )
 
     async def SetPresence(self, request: pb.AgentSetPresenceRequest, context: Context) -> pb.AgentSetPresenceResponse:
         """Set presence."""
-        return pb.AgentSetPresenceResponse(
-            presence=self.rt.apply(lambda: self.core.set_presence(_agent(), request.presence))
+        return await self._run(
+            lambda agent: self.core.set_presence(agent, request.presence),
+            lambda presence: pb.AgentSetPresenceResponse(presence=presence),
         )
 
     async def SetPanelMode(
         self, request: pb.AgentSetPanelModeRequest, context: Context
     ) -> pb.AgentSetPanelModeResponse:
         """Set the panel mode."""
-        mode = self.rt.apply(lambda: self.core.set_panel_mode(_agent(), request.mode))
-        return pb.AgentSetPanelModeResponse(mode=wpb.PanelMode.ValueType(mode))
+        return await self._run(
+            lambda agent: self.core.set_panel_mode(agent, request.mode),
+            lambda mode: pb.AgentSetPanelModeResponse(mode=wpb.PanelMode.ValueType(mode)),
+        )
 
     async def SetPanelWidth(
         self, request: pb.AgentSetPanelWidthRequest, context: Context
     ) -> pb.AgentSetPanelWidthResponse:
         """Set the panel width."""
-        return pb.AgentSetPanelWidthResponse(
-            width=self.rt.apply(lambda: self.core.set_panel_width(_agent(), request.width))
+        return await self._run(
+            lambda agent: self.core.set_panel_width(agent, request.width),
+            lambda width: pb.AgentSetPanelWidthResponse(width=width),
         )
 
     async def InvokeAction(self, request: pb.InvokeActionRequest, context: Context) -> pb.InvokeActionResponse:
         """Press a session's button; its owner alone is told."""
-        owner = self.rt.apply(
-            lambda: self.core.invoke_action(_agent(), request.session_id, request.action_id, request.text)
+        return await self._run(
+            lambda agent: self.core.invoke_action(agent, request.session_id, request.action_id, request.text),
+            lambda owner: pb.InvokeActionResponse(provider=owner),
         )
-        return pb.InvokeActionResponse(provider=owner)

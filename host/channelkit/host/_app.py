@@ -26,6 +26,7 @@ from channelkit.host._runtime import HostRuntime
 from channelkit.host._runtime import token_table
 from channelkit.host.config import HostConfig
 from channelkit.host.core import Clock
+from channelkit.host.store import Store
 from channelkit.sdk import HostInfo
 from channelkit.sdk import Provider
 from channelkit.sdk.runtime.rpcs import AgentService
@@ -40,20 +41,24 @@ class HostApp:
     """One host's state and services, ready to be served or driven in memory."""
 
     def __init__(
-        self, config: HostConfig, *, clock: Clock | None = None, providers: Sequence[type[Provider]] = ()
+        self,
+        config: HostConfig,
+        *,
+        clock: Clock | None = None,
+        providers: Sequence[type[Provider]] = (),
+        store: Store | None = None,
     ) -> None:
         self.plugins = load_plugins(config.plugins, providers)
         self.config = with_plugin_providers(config, self.plugins)
         templates = build_templates(self.config, self.plugins)
         self.runtime = HostRuntime(
-            self.config, clock, templates=templates, sinks=build_sinks(self.config, self.plugins)
+            self.config, clock, templates=templates, sinks=build_sinks(self.config, self.plugins), store=store
         )
         write_timeout = self.config.server.stream_write_timeout_seconds
         self.provider_binding = ServiceBinding(
             ProviderService,
             ProviderServicer(self.runtime),
             guard=self._guard_provider,
-            idempotency=self.runtime.idempotency,
             write_timeout=write_timeout,
             stalled="this Events stream stopped reading and was ended; resume from the last processed seq",
         )
@@ -66,7 +71,8 @@ class HostApp:
             stalled="this workspace watcher stopped reading and was ended; watch again for a fresh snapshot",
         )
         self.host_binding = ServiceBinding(
-            HostService, HostServicer(self.runtime, self.plugins.statuses, self.in_process.status)
+            HostService,
+            HostServicer(self.runtime, self.plugins.statuses, self.in_process.status, self.in_process.reinstate),
         )
         self.info = HostInfo(address="", providers=tuple(p.name for p in self.config.providers))
         self.tokens: TokenTable = token_table(self.config)
@@ -79,6 +85,10 @@ class HostApp:
 
     def _guard_provider(self, identity: Identity) -> None:
         self.runtime.rate_limiter.take(identity.name)
+
+    async def open(self) -> None:
+        """Open the store and load the state it holds (before anything is served)."""
+        await self.runtime.open()
 
     async def start(self, address: str) -> None:
         """Start the in-process providers, then tell plugins the host serves."""
@@ -99,4 +109,4 @@ class HostApp:
         """
         self.plugins.hooks.host_stopping(self.info)
         await self.in_process.stop(grace)
-        self.runtime.shutdown()
+        await self.runtime.shutdown()

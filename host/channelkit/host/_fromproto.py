@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC
 from datetime import datetime
+from typing import Any
 from typing import TypeVar
 
 from google.protobuf import timestamp_pb2
@@ -49,7 +50,7 @@ def moment(request: Message, field: str) -> datetime | None:
     return value.ToDatetime(tzinfo=UTC)
 
 
-def values(request: Message, *names: str) -> dict[str, str]:
+def values(request: Message, *names: str) -> dict[str, Any]:
     """The request's scalar fields ``names``, by name, to pass on as keyword arguments."""
     return {name: getattr(request, name) for name in names}
 

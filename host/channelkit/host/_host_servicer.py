@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from collections.abc import Callable
 from typing import Any
 
@@ -10,21 +11,26 @@ import grpc
 from channelkit.host import _toproto as toproto
 from channelkit.host._plugin_loader import PluginStatus
 from channelkit.host._runtime import HostRuntime
+from channelkit.host._runtime import Scope
 from channelkit.host.core import ProviderInfo
 from channelkit.v1 import host_service_pb2 as pb
 from channelkit.v1 import host_service_pb2_grpc as pb_grpc
 
 Context = grpc.aio.ServicerContext[Any, Any]
 FaultStatus = Callable[[str], tuple[int, bool] | None]
+Reinstate = Callable[[str], Awaitable[None]]
 
 
 class HostServicer(pb_grpc.HostServiceServicer):
     """One method per HostService RPC."""
 
-    def __init__(self, runtime: HostRuntime, plugins: list[PluginStatus], faults: FaultStatus) -> None:
+    def __init__(
+        self, runtime: HostRuntime, plugins: list[PluginStatus], faults: FaultStatus, reinstate: Reinstate
+    ) -> None:
         self.rt = runtime
         self._plugins = plugins
         self._faults = faults
+        self._reinstate = reinstate
 
     async def ListProviders(self, request: pb.ListProvidersRequest, context: Context) -> pb.ListProvidersResponse:
         """Every configured provider with its status, lowest channel order first, then the plugins."""
@@ -63,9 +69,20 @@ class HostServicer(pb_grpc.HostServiceServicer):
 
     async def InjectEvent(self, request: pb.InjectEventRequest, context: Context) -> pb.InjectEventResponse:
         """Deliver an outside event to one provider's stream."""
-        self.rt.apply(
+        await self.rt.run(
+            Scope(agent=request.agent_id),
             lambda: self.rt.core.inject_event(
                 request.provider, request.agent_id, request.kind, dict(request.attributes)
-            )
+            ),
+            lambda _: None,
         )
         return pb.InjectEventResponse(seq=self.rt.logs[request.provider].head_seq)
+
+    async def ReinstateProvider(
+        self, request: pb.ReinstateProviderRequest, context: Context
+    ) -> pb.ReinstateProviderResponse:
+        """Start a quarantined in-process provider again."""
+        await self._reinstate(request.provider)
+        info = next((p for p in self.rt.core.providers() if p.name == request.provider), None)
+        assert info is not None  # reinstating succeeded, so the provider exists
+        return pb.ReinstateProviderResponse(status=self._status(info))

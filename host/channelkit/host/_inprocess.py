@@ -14,7 +14,8 @@ Faults — a handler that raises (even ``SystemExit``), runs past its timeout,
 or a provider that falls behind — are counted and logged with the provider's
 name; after ``plugins.quarantine_after`` faults in a row, or at once when a
 handler blocks its thread, the provider is quarantined: it gets no more events
-until the host restarts, and everyone else goes on.
+and everyone else goes on. The quarantine is kept in the store, across host
+restarts, until an operator reinstates the provider (HostService.ReinstateProvider).
 """
 
 from __future__ import annotations
@@ -42,6 +43,10 @@ from channelkit.host._rpc import ServiceBinding
 from channelkit.host._runtime import HostRuntime
 from channelkit.host.config import PluginsConfig
 from channelkit.sdk import Provider
+from channelkit.sdk.errors import ErrorReason
+from channelkit.sdk.errors import FailedPrecondition
+from channelkit.sdk.errors import NotFound
+from channelkit.sdk.errors import Unavailable
 from channelkit.sdk.runtime import Fault
 from channelkit.sdk.runtime import ProviderRunner
 from channelkit.sdk.runtime import StartFailed
@@ -51,6 +56,8 @@ from channelkit.v1 import provider_service_pb2 as pb
 Req = TypeVar("Req", bound=Message)
 Resp = TypeVar("Resp", bound=Message)
 T = TypeVar("T")
+LEASE_RETRY_SECONDS = 2.0
+"""How often a replica tries to take over an in-process provider running on another replica."""
 log = logging.getLogger(__name__)
 
 
@@ -156,6 +163,8 @@ class ProviderWorker:
     async def stop(self, grace: float) -> None:
         """Ask the provider to stop (``on_stop`` runs) and wait up to ``grace`` seconds for its thread."""
         self._stopping = True
+        if self.thread.ident is None:
+            return  # never started (held in quarantine)
         self._signal_stop()
         await asyncio.to_thread(self.thread.join, grace)
         if self.thread.is_alive():
@@ -199,10 +208,23 @@ class ProviderWorker:
             self._announce_quarantine(quarantined_because)
 
     def _announce_quarantine(self, quarantined_because: str) -> None:
-        message = f"quarantined: {quarantined_because}; it receives no events until the host restarts"
+        message = (
+            f"quarantined: {quarantined_because}; it receives no events until an operator reinstates it "
+            f"(channelkit admin reinstate {self.name})"
+        )
         self._runtime.record_error(self.name, message, logged=True)
         log.error("provider %s %s", self.name, message)
+        self._runtime.quarantines[self.name] = quarantined_because
+        self._runtime.background(self._runtime.store.set_quarantine(self.name, quarantined_because))
         self._signal_stop()
+
+    def held(self, reason: str) -> None:
+        """Stay quarantined, as the store remembers, without starting."""
+        self.quarantined = True
+        self._mark_started()
+        self._runtime.record_error(
+            self.name, f"quarantined since before this host started: {reason}; reinstate it to start it", logged=True
+        )
 
     def _signal_stop(self) -> None:
         """From the host's thread: set the provider loop's stop event (nothing to do once that loop closed)."""
@@ -305,15 +327,77 @@ class InProcessProviders:
         self.settings = settings
         self.workers: dict[str, ProviderWorker] = {}
         self._watchdog: asyncio.Task[None] | None = None
+        self._waiting: dict[str, asyncio.Task[None]] = {}
+        runtime.reloaded.append(self._check_leases)
 
     async def start(self, classes: list[type[Provider]]) -> None:
-        """Start each provider in turn (each ``on_start`` is bounded by the handler timeout)."""
+        """Start each provider in turn (each ``on_start`` is bounded by the handler timeout).
+
+        On a shared store a provider runs on one replica at a time: the
+        others wait for its lease and take over when that replica is gone.
+        """
         for cls in classes:
-            worker = ProviderWorker(cls, self._runtime, self._binding, self.settings)
-            self.workers[cls.name] = worker
-            await worker.start()
-            log.info("provider %s running in-process", cls.name)
+            if await self._runtime.store.lease(cls.name):
+                await self._launch(cls)
+            else:
+                self._wait_for_lease(cls)
         self._watchdog = asyncio.create_task(self._watch())
+
+    def _wait_for_lease(self, cls: type[Provider]) -> None:
+        log.info("provider %s runs on another replica; this one takes over if that one stops", cls.name)
+        self._waiting[cls.name] = asyncio.create_task(self._take_over(cls))
+
+    async def _take_over(self, cls: type[Provider]) -> None:
+        while True:
+            await asyncio.sleep(LEASE_RETRY_SECONDS)
+            with contextlib.suppress(Unavailable):
+                if self._runtime.serving and await self._runtime.store.lease(cls.name):
+                    break
+        del self._waiting[cls.name]
+        await self._runtime.provider_log(cls.name)
+        await self._launch(cls)
+
+    async def _check_leases(self) -> None:
+        """The store came back: a provider whose lease went to another replica meanwhile stops here."""
+        for name, worker in list(self.workers.items()):
+            if name in self._waiting or await self._runtime.store.lease(name):
+                continue
+            log.warning("provider %s moved to another replica while the database was away; stopping it here", name)
+            await worker.stop(self.settings.handler_timeout_seconds)
+            del self.workers[name]
+            self._wait_for_lease(worker.cls)
+
+    async def _launch(self, cls: type[Provider]) -> None:
+        worker = ProviderWorker(cls, self._runtime, self._binding, self.settings)
+        self.workers[cls.name] = worker
+        held = self._runtime.quarantines.get(cls.name)
+        if held:
+            worker.held(held)
+            log.warning("provider %s stays quarantined (%s); reinstate it to start it", cls.name, held)
+            return
+        await worker.start()
+        log.info("provider %s running in-process", cls.name)
+
+    async def reinstate(self, name: str) -> None:
+        """Lift ``name``'s quarantine and start it again; it resumes after the last event it acknowledged."""
+        worker = self.workers.get(name)
+        if worker is None:
+            raise NotFound(
+                f"no in-process provider is named '{name}'",
+                reason=ErrorReason.PROVIDER_NOT_FOUND,
+                metadata={"provider": name},
+            )
+        if not worker.quarantined:
+            raise FailedPrecondition(
+                f"provider '{name}' is not quarantined",
+                reason=ErrorReason.PROVIDER_NOT_QUARANTINED,
+                metadata={"provider": name},
+            )
+        await worker.stop(self.settings.handler_timeout_seconds)
+        self._runtime.quarantines.pop(name, None)
+        await self._runtime.store.set_quarantine(name, "")
+        self._runtime.record_error(name, "reinstated by an operator; starting again", logged=False)
+        await self._launch(worker.cls)
 
     async def _watch(self) -> None:
         period = min(1.0, self.settings.handler_timeout_seconds / 4)
@@ -327,6 +411,8 @@ class InProcessProviders:
         """Stop every provider (``on_stop`` runs) and the watchdog."""
         if self._watchdog is not None:
             self._watchdog.cancel()
+        for waiting in self._waiting.values():
+            waiting.cancel()
         await asyncio.gather(*(w.stop(grace) for w in self.workers.values()))
 
     def status(self, name: str) -> tuple[int, bool] | None:

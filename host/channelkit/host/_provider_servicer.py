@@ -2,7 +2,9 @@
 
 Each method is the contract's RPC (mypy checks it against the generated
 ``ProviderServiceServicer``); requests become core arguments in
-:mod:`._fromproto` and results become messages in :mod:`._toproto`.
+:mod:`._fromproto` and results become messages in :mod:`._toproto`. A
+command goes through :meth:`HostRuntime.run` with the workspace it names, so
+it is committed before it is answered; a query through :meth:`HostRuntime.read`.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ import grpc
 from channelkit.host import _fromproto as fromproto
 from channelkit.host import _toproto as toproto
 from channelkit.host._rpc import caller as _caller
+from channelkit.host._runtime import NOWHERE
 from channelkit.host._runtime import HostRuntime
+from channelkit.host._runtime import Scope
 from channelkit.host.core import Session
 from channelkit.host.core import Tab
 from channelkit.host.core import _validate as check
@@ -65,18 +69,20 @@ class ProviderServicer(pb_grpc.ProviderServiceServicer):
             )
         info = self.core.enabled_provider(_caller())
         agents = [wpb.AgentRecord(id=a.id, display_name=a.display_name) for a in self.core.agents_served(info.name)]
+        provider_log = await self.rt.provider_log(info.name)
         return pb.HelloResponse(
             protocol_version=max(common),
             provider=toproto.provider_record(info),
             agents=agents,
             limits=self._limits,
-            head_seq=self.rt.logs[info.name].head_seq,
+            head_seq=provider_log.head_seq,
+            acknowledged_seq=self.rt.acknowledged.get(info.name, 0),
         )
 
     async def Events(self, request: pb.EventsRequest, context: Context) -> AsyncIterator[pb.ProviderEvent]:
         """Retained events after ``after_seq``, then live ones, until replaced or cut off."""
         name = self.core.enabled_provider(_caller()).name
-        stream = self.rt.logs[name].stream(request.after_seq)
+        stream = (await self.rt.provider_log(name)).stream(request.after_seq)
         try:
             while True:
                 for event in await stream.next_batch(EVENTS_PER_WRITE_BATCH):
@@ -87,22 +93,35 @@ class ProviderServicer(pb_grpc.ProviderServiceServicer):
         finally:
             stream.close()
 
+    async def AcknowledgeEvents(
+        self, request: pb.AcknowledgeEventsRequest, context: Context
+    ) -> pb.AcknowledgeEventsResponse:
+        """Keep the caller's processed cursor, so a restart without its own resumes there."""
+        name = self.core.enabled_provider(_caller()).name
+        head = (await self.rt.provider_log(name)).head_seq
+        if request.seq > head:
+            raise check.invalid("seq", f"is beyond the newest event of your log ({head})")
+        return pb.AcknowledgeEventsResponse(acknowledged_seq=await self.rt.acknowledge(name, request.seq))
+
     # --- sessions -------------------------------------------------------------------------
 
     async def CanCreateSession(
         self, request: pb.CanCreateSessionRequest, context: Context
     ) -> pb.CanCreateSessionResponse:
         """Whether a session could be created now."""
-        allowed, count = self.core.can_create_session(_caller(), request.agent_id)
+        allowed, count = await self.rt.read(
+            Scope(agent=request.agent_id), lambda: self.core.can_create_session(_caller(), request.agent_id)
+        )
         return pb.CanCreateSessionResponse(
             allowed=allowed, open_sessions=count, max_sessions=self.core.settings.max_sessions
         )
 
     async def CreateSession(self, request: pb.CreateSessionRequest, context: Context) -> pb.CreateSessionResponse:
-        """Create a session owned by the _caller()."""
+        """Create a session owned by the caller."""
         anchor = fromproto.optional_tab_spec(request, "anchor_tab")
         template = fromproto.template_call(request, request.template)
-        session = self.rt.apply(
+        return await self.rt.run(
+            Scope(agent=request.agent_id),
             lambda: self.core.create_session(
                 _caller(),
                 request.agent_id,
@@ -113,127 +132,154 @@ class ProviderServicer(pb_grpc.ProviderServiceServicer):
                 consent_notification_id=request.consent_notification_id,
                 anchor_tab=anchor,
                 template=template,
-            )
+            ),
+            lambda session: pb.CreateSessionResponse(session=self._session(session)),
         )
-        return pb.CreateSessionResponse(session=self._session(session))
 
     async def GetSession(self, request: pb.GetSessionRequest, context: Context) -> pb.GetSessionResponse:
         """One of the caller's sessions."""
-        return pb.GetSessionResponse(session=self._session(self.core.get_session(_caller(), request.session_id)))
+        session = await self.rt.read(
+            Scope(session=request.session_id), lambda: self.core.get_session(_caller(), request.session_id)
+        )
+        return pb.GetSessionResponse(session=self._session(session))
 
     async def GetFocusedSession(
         self, request: pb.GetFocusedSessionRequest, context: Context
     ) -> pb.GetFocusedSessionResponse:
         """The focused session if the caller owns it."""
-        session = self.core.get_focused_session(_caller(), request.agent_id)
+        session = await self.rt.read(
+            Scope(agent=request.agent_id), lambda: self.core.get_focused_session(_caller(), request.agent_id)
+        )
         return pb.GetFocusedSessionResponse(session=self._session(session) if session else None)
 
     async def ListSessions(self, request: pb.ListSessionsRequest, context: Context) -> pb.ListSessionsResponse:
-        """The _caller()'s open sessions and its log head."""
-        sessions = self.core.list_sessions(_caller(), request.agent_id)
+        """The caller's open sessions and its log head."""
+        caller = _caller()
+        everyone = () if request.agent_id else tuple(a.id for a in self.core.agents_served(caller))
+        sessions = await self.rt.read(
+            Scope(agent=request.agent_id, agents=everyone), lambda: self.core.list_sessions(caller, request.agent_id)
+        )
         return pb.ListSessionsResponse(
-            sessions=[self._session(s) for s in sessions], head_seq=self.rt.logs[_caller()].head_seq
+            sessions=[self._session(s) for s in sessions], head_seq=(await self.rt.provider_log(caller)).head_seq
         )
 
     async def SetSessionTitle(self, request: pb.SetSessionTitleRequest, context: Context) -> pb.SetSessionTitleResponse:
         """Retitle an own session."""
-        caller, parameters = _caller(), fromproto.template_call(request, "")
-        session = self.rt.apply(
-            lambda: self.core.set_session_title(caller, request.session_id, request.title, parameters=parameters)
+        parameters = fromproto.template_call(request, "")
+        return await self.rt.run(
+            Scope(session=request.session_id),
+            lambda: self.core.set_session_title(_caller(), request.session_id, request.title, parameters=parameters),
+            lambda session: pb.SetSessionTitleResponse(session=self._session(session)),
         )
-        return pb.SetSessionTitleResponse(session=self._session(session))
 
     async def UpdateSessionContext(
         self, request: pb.UpdateSessionContextRequest, context: Context
     ) -> pb.UpdateSessionContextResponse:
         """Change an own session's context bag."""
-        bag = self.rt.apply(
+        return await self.rt.run(
+            Scope(session=request.session_id),
             lambda: self.core.update_session_context(
                 _caller(), request.session_id, set_entries=dict(request.set), remove=list(request.remove)
-            )
+            ),
+            lambda bag: pb.UpdateSessionContextResponse(context=bag),
         )
-        return pb.UpdateSessionContextResponse(context=bag)
 
     async def RequestFocusSession(
         self, request: pb.RequestFocusSessionRequest, context: Context
     ) -> pb.RequestFocusSessionResponse:
         """Ask for attention without moving focus."""
-        return self.rt.apply(
-            lambda: self.core.request_focus_session(_caller(), request.session_id, request.messages_count)
+        return await self.rt.run(
+            Scope(session=request.session_id),
+            lambda: self.core.request_focus_session(_caller(), request.session_id, request.messages_count),
+            lambda result: result,
         )
 
     async def NotifyKpiBreach(self, request: pb.NotifyKpiBreachRequest, context: Context) -> pb.NotifyKpiBreachResponse:
         """Flag or clear a KPI breach."""
-        flagged = self.rt.apply(
+        return await self.rt.run(
+            Scope(session=request.session_id),
             lambda: self.core.notify_kpi_breach(
                 _caller(), request.session_id, reset=request.reset, details=request.details
-            )
+            ),
+            lambda flagged: pb.NotifyKpiBreachResponse(kpi_breach=flagged),
         )
-        return pb.NotifyKpiBreachResponse(kpi_breach=flagged)
 
     # --- tabs ---------------------------------------------------------------------------------
 
     async def CanCreateTab(self, request: pb.CanCreateTabRequest, context: Context) -> pb.CanCreateTabResponse:
         """Whether a tab could be opened now."""
-        allowed, count = self.core.can_create_tab(_caller(), request.session_id)
+        allowed, count = await self.rt.read(
+            Scope(session=request.session_id), lambda: self.core.can_create_tab(_caller(), request.session_id)
+        )
         return pb.CanCreateTabResponse(allowed=allowed, open_tabs=count, max_tabs=self.core.settings.max_tabs)
 
     async def CreateTab(self, request: pb.CreateTabRequest, context: Context) -> pb.CreateTabResponse:
         """Open a tab in an own session."""
         spec, template = fromproto.optional_tab_spec(request, "tab"), fromproto.template_call(request, request.template)
-        tab = self.rt.apply(
-            lambda: self.core.create_tab(_caller(), request.session_id, spec, focus=request.focus, template=template)
+        return await self.rt.run(
+            Scope(session=request.session_id),
+            lambda: self.core.create_tab(_caller(), request.session_id, spec, focus=request.focus, template=template),
+            lambda tab: pb.CreateTabResponse(tab=self._tab(tab)),
         )
-        return pb.CreateTabResponse(tab=self._tab(tab))
 
     async def ListTabs(self, request: pb.ListTabsRequest, context: Context) -> pb.ListTabsResponse:
         """The tabs of an own session."""
-        session = self.core.get_session(_caller(), request.session_id)
+        session = await self.rt.read(
+            Scope(session=request.session_id), lambda: self.core.get_session(_caller(), request.session_id)
+        )
         return pb.ListTabsResponse(tabs=[toproto.tab(t, session.focused_tab_id) for t in session.tabs.values()])
 
     async def GetFocusedTab(self, request: pb.GetFocusedTabRequest, context: Context) -> pb.GetFocusedTabResponse:
         """The focused tab if the caller owns the focused session."""
-        tab = self.core.get_focused_tab(_caller(), request.agent_id)
+        tab = await self.rt.read(
+            Scope(agent=request.agent_id), lambda: self.core.get_focused_tab(_caller(), request.agent_id)
+        )
         return pb.GetFocusedTabResponse(tab=toproto.tab(tab, tab.id) if tab else None)
 
     async def FocusTab(self, request: pb.FocusTabRequest, context: Context) -> pb.FocusTabResponse:
         """Focus an own tab within its session."""
-        return pb.FocusTabResponse(tab=self._tab(self.rt.apply(lambda: self.core.focus_tab(_caller(), request.tab_id))))
+        return await self.rt.run(
+            Scope(tab=request.tab_id),
+            lambda: self.core.focus_tab(_caller(), request.tab_id),
+            lambda tab: pb.FocusTabResponse(tab=self._tab(tab)),
+        )
 
     async def RefreshTab(self, request: pb.RefreshTabRequest, context: Context) -> pb.RefreshTabResponse:
         """Ask the agent's client to reload an own tab."""
-        self.rt.apply(lambda: self.core.refresh_tab(_caller(), request.tab_id))
-        return pb.RefreshTabResponse()
+        return await self.rt.run(
+            Scope(tab=request.tab_id),
+            lambda: self.core.refresh_tab(_caller(), request.tab_id),
+            lambda _: pb.RefreshTabResponse(),
+        )
 
     async def SetTabTitle(self, request: pb.SetTabTitleRequest, context: Context) -> pb.SetTabTitleResponse:
         """Retitle an own tab."""
-        caller, parameters = _caller(), fromproto.template_call(request, "")
-        tab = self.rt.apply(
-            lambda: self.core.set_tab_title(caller, request.tab_id, request.title, parameters=parameters)
+        parameters = fromproto.template_call(request, "")
+        return await self.rt.run(
+            Scope(tab=request.tab_id),
+            lambda: self.core.set_tab_title(_caller(), request.tab_id, request.title, parameters=parameters),
+            lambda tab: pb.SetTabTitleResponse(tab=self._tab(tab)),
         )
-        return pb.SetTabTitleResponse(tab=self._tab(tab))
 
     async def CloseTab(self, request: pb.CloseTabRequest, context: Context) -> pb.CloseTabResponse:
         """Close an own tab."""
-        self.rt.apply(lambda: self.core.close_tab(_caller(), request.tab_id))
-        return pb.CloseTabResponse()
+        return await self.rt.run(
+            Scope(tab=request.tab_id),
+            lambda: self.core.close_tab(_caller(), request.tab_id),
+            lambda _: pb.CloseTabResponse(),
+        )
 
     async def AppendTranscript(
         self, request: pb.AppendTranscriptRequest, context: Context
     ) -> pb.AppendTranscriptResponse:
         """Add an entry to an own transcript tab."""
-        caller, occurred = _caller(), fromproto.moment(request, "occurred_at")
-        entry = self.rt.apply(
-            lambda: self.core.append_transcript(
-                caller,
-                request.tab_id,
-                role=request.role,
-                author=request.author,
-                text=request.text,
-                occurred_at=occurred,
-            )
+        occurred = fromproto.moment(request, "occurred_at")
+        line = fromproto.values(request, "role", "author", "text")
+        return await self.rt.run(
+            Scope(tab=request.tab_id),
+            lambda: self.core.append_transcript(_caller(), request.tab_id, occurred_at=occurred, **line),
+            lambda entry: pb.AppendTranscriptResponse(entry=toproto.transcript_entry(entry)),
         )
-        return pb.AppendTranscriptResponse(entry=toproto.transcript_entry(entry))
 
     # --- session actions ----------------------------------------------------------------------
 
@@ -241,41 +287,65 @@ class ProviderServicer(pb_grpc.ProviderServiceServicer):
         self, request: pb.SetSessionActionsRequest, context: Context
     ) -> pb.SetSessionActionsResponse:
         """Replace an own session's buttons."""
-        caller, actions = _caller(), [fromproto.action(a) for a in request.actions]
-        session = self.rt.apply(lambda: self.core.set_session_actions(caller, request.session_id, actions))
-        return pb.SetSessionActionsResponse(session=self._session(session))
+        actions = [fromproto.action(a) for a in request.actions]
+        return await self.rt.run(
+            Scope(session=request.session_id),
+            lambda: self.core.set_session_actions(_caller(), request.session_id, actions),
+            lambda session: pb.SetSessionActionsResponse(session=self._session(session)),
+        )
 
     # --- notifications ----------------------------------------------------------------------
 
     async def NotifyEvent(self, request: pb.NotifyEventRequest, context: Context) -> pb.NotifyEventResponse:
-        """Offer a toast and wait for its outcome."""
-        caller, spec = _caller(), fromproto.toast_spec(request)
-        toast = self.rt.apply(lambda: self.core.notify(caller, request.agent_id, spec))
-        resolved = await asyncio.shield(self.rt.outcome_of(toast))
+        """Offer a toast and wait for its outcome.
+
+        What is committed (and kept for a retry with the same request_id) is
+        the queued toast's id; the call then waits for that toast's end, so a
+        retry after a restart or on another replica waits for the same toast.
+        """
+        spec = fromproto.toast_spec(request)
+        queued = await self.rt.run(
+            Scope(agent=request.agent_id),
+            lambda: self.core.notify(_caller(), request.agent_id, spec),
+            lambda toast: pb.NotifyEventResponse(notification_id=toast.id),
+        )
+        resolved = await asyncio.shield(self.rt.outcome_of(request.agent_id, queued.notification_id))
         return pb.NotifyEventResponse(
             notification_id=resolved.notification_id, action=resolved.action, reason=resolved.reason
         )
 
     async def CancelEvent(self, request: pb.CancelEventRequest, context: Context) -> pb.CancelEventResponse:
         """Cancel an own pending toast."""
-        toast = self.rt.apply(lambda: self.core.cancel_notification(_caller(), request.cancellation_token))
-        return pb.CancelEventResponse(notification_id=toast.id)
+        caller = _caller()
+        return await self.rt.run(
+            Scope(token=(caller, request.cancellation_token)),
+            lambda: self.core.cancel_notification(caller, request.cancellation_token),
+            lambda toast: pb.CancelEventResponse(notification_id=toast.id),
+        )
 
     # --- presence, click-to-act, panel ---------------------------------------------------------
 
     async def SetPresence(self, request: pb.SetPresenceRequest, context: Context) -> pb.SetPresenceResponse:
         """Set the agent's presence."""
-        presence = self.rt.apply(lambda: self.core.set_presence(request.agent_id, request.presence, provider=_caller()))
-        return pb.SetPresenceResponse(presence=presence)
+        return await self.rt.run(
+            Scope(agent=request.agent_id),
+            lambda: self.core.set_presence(request.agent_id, request.presence, provider=_caller()),
+            lambda presence: pb.SetPresenceResponse(presence=presence),
+        )
 
     async def GetPresence(self, request: pb.GetPresenceRequest, context: Context) -> pb.GetPresenceResponse:
         """The agent's presence."""
-        return pb.GetPresenceResponse(presence=self.core.get_presence(_caller(), request.agent_id))
+        presence = await self.rt.read(
+            Scope(agent=request.agent_id), lambda: self.core.get_presence(_caller(), request.agent_id)
+        )
+        return pb.GetPresenceResponse(presence=presence)
 
     async def SetClickToAct(self, request: pb.SetClickToActRequest, context: Context) -> pb.SetClickToActResponse:
-        """Switch click-to-act for the _caller()."""
-        return pb.SetClickToActResponse(
-            enabled=self.rt.apply(lambda: self.core.set_click_to_act(_caller(), request.enabled))
+        """Switch click-to-act for the caller."""
+        return await self.rt.run(
+            NOWHERE,
+            lambda: self.core.set_click_to_act(_caller(), request.enabled),
+            lambda enabled: pb.SetClickToActResponse(enabled=enabled),
         )
 
     async def GetClickToAct(self, request: pb.GetClickToActRequest, context: Context) -> pb.GetClickToActResponse:
@@ -284,22 +354,32 @@ class ProviderServicer(pb_grpc.ProviderServiceServicer):
 
     async def SetPanelMode(self, request: pb.SetPanelModeRequest, context: Context) -> pb.SetPanelModeResponse:
         """Set the panel mode (active provider only)."""
-        mode = self.rt.apply(lambda: self.core.set_panel_mode(request.agent_id, request.mode, provider=_caller()))
-        return pb.SetPanelModeResponse(mode=wpb.PanelMode.ValueType(mode))
+        return await self.rt.run(
+            Scope(agent=request.agent_id),
+            lambda: self.core.set_panel_mode(request.agent_id, request.mode, provider=_caller()),
+            lambda mode: pb.SetPanelModeResponse(mode=wpb.PanelMode.ValueType(mode)),
+        )
 
     async def GetPanelMode(self, request: pb.GetPanelModeRequest, context: Context) -> pb.GetPanelModeResponse:
         """The panel mode."""
-        mode, _width = self.core.panel(_caller(), request.agent_id)
+        mode, _width = await self.rt.read(
+            Scope(agent=request.agent_id), lambda: self.core.panel(_caller(), request.agent_id)
+        )
         return pb.GetPanelModeResponse(mode=wpb.PanelMode.ValueType(mode))
 
     async def SetPanelWidth(self, request: pb.SetPanelWidthRequest, context: Context) -> pb.SetPanelWidthResponse:
         """Set the panel width (active provider only)."""
-        width = self.rt.apply(lambda: self.core.set_panel_width(request.agent_id, request.width, provider=_caller()))
-        return pb.SetPanelWidthResponse(width=width)
+        return await self.rt.run(
+            Scope(agent=request.agent_id),
+            lambda: self.core.set_panel_width(request.agent_id, request.width, provider=_caller()),
+            lambda width: pb.SetPanelWidthResponse(width=width),
+        )
 
     async def GetPanelWidth(self, request: pb.GetPanelWidthRequest, context: Context) -> pb.GetPanelWidthResponse:
         """The panel width."""
-        _mode, width = self.core.panel(_caller(), request.agent_id)
+        _mode, width = await self.rt.read(
+            Scope(agent=request.agent_id), lambda: self.core.panel(_caller(), request.agent_id)
+        )
         return pb.GetPanelWidthResponse(width=width)
 
     # --- analytics --------------------------------------------------------------------------------
@@ -308,11 +388,14 @@ class ProviderServicer(pb_grpc.ProviderServiceServicer):
         self, request: pb.LogAnalyticsEventRequest, context: Context
     ) -> pb.LogAnalyticsEventResponse:
         """Store a custom analytics event."""
-        caller, occurred = _caller(), fromproto.moment(request, "occurred_at")
+        occurred = fromproto.moment(request, "occurred_at")
         texts = fromproto.values(request, "session_id", "name", "reason", "correlation_id")
-        record = self.rt.apply(
+        return await self.rt.run(
+            Scope(agent=request.agent_id),
             lambda: self.core.log_analytics_event(
-                caller, request.agent_id, occurred_at=occurred, attributes=dict(request.attributes), **texts
-            )
+                _caller(), request.agent_id, occurred_at=occurred, attributes=dict(request.attributes), **texts
+            ),
+            lambda record: pb.LogAnalyticsEventResponse(
+                event_id=record.id if record else "", recorded=record is not None
+            ),
         )
-        return pb.LogAnalyticsEventResponse(event_id=record.id if record else "", recorded=record is not None)

@@ -46,6 +46,8 @@ class ProviderLog:
         self.provider = provider
         self._events: deque[provider_pb.ProviderEvent] = deque(maxlen=retention)
         self.head_seq = 0
+        self.reserved_seq = 0
+        """The last ``seq`` handed out to a command not yet committed (equal to ``head_seq`` when idle)."""
         self.delivered_seq = 0
         self._stream = 0
         self._open_streams = 0
@@ -57,14 +59,25 @@ class ProviderLog:
         """True while a stream is open."""
         return self._open_streams > 0
 
-    def next_seq(self) -> int:
-        """The sequence number the next appended event must carry."""
-        return self.head_seq + 1
+    def reserve(self) -> int:
+        """The sequence number for the next event a command produces (it is appended once committed)."""
+        self.reserved_seq += 1
+        return self.reserved_seq
 
     def append(self, event: provider_pb.ProviderEvent) -> None:
-        """Retain ``event`` (built with :meth:`next_seq`) and wake the stream."""
+        """Retain committed ``event`` (the next ``seq``) and wake the stream."""
+        if event.seq != self.head_seq + 1:
+            raise ValueError(f"provider {self.provider}: event seq {event.seq} does not follow {self.head_seq}")
         self._events.append(event)
         self.head_seq = event.seq
+        self.reserved_seq = max(self.reserved_seq, self.head_seq)
+        self._signal.fire()
+
+    def reset(self, events: list[provider_pb.ProviderEvent], head_seq: int) -> None:
+        """Start from the store's log: its retained ``events`` and its head (after a restart or a lost commit)."""
+        self._events.clear()
+        self._events.extend(e for e in events if e.seq <= head_seq)
+        self.head_seq = self.reserved_seq = head_seq
         self._signal.fire()
 
     def oldest_seq(self) -> int:
@@ -198,6 +211,8 @@ class AgentFeed:
 
     def __init__(self, capacity: int, retention: int, epoch: str) -> None:
         self.seq = 0
+        self.reserved_seq = 0
+        """The last ``seq`` given to a delta not yet committed."""
         self.epoch = epoch
         self._capacity = capacity
         self._recent: deque[agent_pb.WorkspaceEvent] = deque(maxlen=retention)
@@ -222,8 +237,28 @@ class AgentFeed:
             return None
         return list(itertools.islice(self._recent, after_seq - oldest + 1, None))
 
+    def reserve(self) -> int:
+        """The sequence number of the next delta a command produces."""
+        self.reserved_seq += 1
+        return self.reserved_seq
+
+    def reset(self, seq: int, epoch: str) -> None:
+        """Start from the store's sequence (after a restart or a lost commit); the recent deltas are gone."""
+        self.seq = self.reserved_seq = seq
+        self.epoch = epoch
+        self._recent.clear()
+
+    def restart(self, seq: int) -> None:
+        """Jump to ``seq`` (deltas in between are no longer kept): every watcher ends and watches again afresh."""
+        self.reset(seq, self.epoch)
+        for watcher in self.watchers:
+            watcher.overflowed = True
+            watcher.offer(None)
+
     def publish(self, event: agent_pb.WorkspaceEvent) -> None:
-        """Retain ``event`` and hand it to every watcher."""
+        """Retain committed ``event`` and hand it to every watcher."""
+        self.seq = max(self.seq, event.seq)
+        self.reserved_seq = max(self.reserved_seq, self.seq)
         self._recent.append(event)
         for watcher in self.watchers:
             watcher.offer(event)

@@ -29,7 +29,8 @@ from channelkit.host._auth import Identity
 from channelkit.host._auth import current_identity
 from channelkit.host._errors import abort
 from channelkit.host._errors import incident
-from channelkit.host._idempotency import IdempotencyCache
+from channelkit.host._idempotency import Call
+from channelkit.host._idempotency import current_call
 from channelkit.host._router import slow_consumer
 from channelkit.sdk.errors import ChannelkitError
 from channelkit.sdk.errors import ErrorReason
@@ -82,14 +83,12 @@ class ServiceBinding:
         servicer: object,
         *,
         guard: Guard | None = None,
-        idempotency: IdempotencyCache | None = None,
         write_timeout: float = 10.0,
         stalled: str = "this stream stopped reading and was ended; open it again to resume",
     ) -> None:
         self.table = table
         self._servicer = servicer
         self._guard = guard
-        self._idempotency = idempotency
         self._write_timeout = write_timeout
         self._stalled = stalled
 
@@ -133,9 +132,13 @@ class ServiceBinding:
         if self._guard is not None:
             self._guard(caller)
         impl: Unary = self._impl(rpc)
-        if rpc.idempotent and self._idempotency is not None:
-            return await self._idempotency.run(caller.name, rpc.path, request, lambda: impl(request, context))
-        return await impl(request, context)
+        if not rpc.idempotent:
+            return await impl(request, context)
+        token = current_call.set(Call.of(caller.name, rpc, request))  # the runtime commits and replays it
+        try:
+            return await impl(request, context)
+        finally:
+            current_call.reset(token)
 
     def _unary(self, rpc: Rpc[Any, Any]) -> Callable[[bytes, Context], Awaitable[Message]]:
         async def handle(raw: bytes, context: Context) -> Message:

@@ -16,9 +16,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from channelkit.host import _simulate
+from channelkit.host import _store_cli as store_cli
 from channelkit.host import demo
 from channelkit.host import tokens
 from channelkit.host._catalog import check_catalog
+from channelkit.host._store_cli import describe
 from channelkit.host.analytics import _cli as analytics_cli
 from channelkit.host.analytics._report import ReportError
 from channelkit.host.config import ConfigError
@@ -28,18 +30,29 @@ from channelkit.host.config import parse_config
 from channelkit.host.server import BindError
 from channelkit.host.server import HostServer
 from channelkit.host.server import serve_until_signalled
+from channelkit.host.store import STATE_DIR
+from channelkit.host.store import StoreError
+from channelkit.host.store import check_version
+from channelkit.host.store import open_store
 from channelkit.sdk.runtime import TokenMissing
 
 DEV_PROVIDERS = (("provider-a", "telephony", 0), ("provider-b", "chat", 10))
 
 
-def development_config() -> tuple[HostConfig, dict[str, str]]:
-    """Built-in defaults: one agent, one admin, two providers, with fresh tokens for this run."""
-    secrets = {"agent agent-1": tokens.new_token(), "admin admin": tokens.new_token()}
+def development_config(state_dir: Path, *, make_tokens: bool = True) -> tuple[HostConfig, dict[str, str]]:
+    """Built-in defaults: one agent, one admin, two providers, with tokens kept in ``state_dir``.
+
+    The tokens are made at the first start and read back after, so a
+    restarted development host accepts the same callers; ``make_tokens``
+    False gives throw-away ones (for looking at the store only).
+    """
+    names = ["agent-1", "admin", *(name for name, _, _ in DEV_PROVIDERS)]
+    kept = tokens.kept_tokens(state_dir, names) if make_tokens else {n: tokens.new_token() for n in names}
+    secrets = {"agent agent-1": kept["agent-1"], "admin admin": kept["admin"]}
     providers = []
     for name, channel, order in DEV_PROVIDERS:
-        secrets[f"provider {name}"] = tokens.new_token()
-        token_hash = tokens.hash_token(secrets[f"provider {name}"])
+        secrets[f"provider {name}"] = kept[name]
+        token_hash = tokens.hash_token(kept[name])
         providers.append({"name": name, "channel": channel, "channel_order": order, "token_sha256": token_hash})
     data = {
         "agents": [
@@ -51,12 +64,15 @@ def development_config() -> tuple[HostConfig, dict[str, str]]:
     return parse_config(data, "built-in defaults"), secrets
 
 
-def _ready_banner(config: HostConfig, host: str, port: int, secrets: dict[str, str], console: str) -> str:
+def _ready_banner(
+    config: HostConfig, host: str, port: int, secrets: dict[str, str], *, console: str, state: str
+) -> str:
     lines = [
         f"channelkit host serving on {host}:{port} (gRPC, plaintext; bind to loopback unless behind TLS)",
         f"  web console: {console or 'off ([console] enabled = false)'} (sign in with an agent token)",
         f"  agents: {', '.join(a.id for a in config.agents) or 'none'}",
         f"  providers: {', '.join(p.name for p in config.providers) or 'none'}",
+        f"  state: {state}",
         "  health and reflection need no token, e.g.:",
         f"    grpcurl -plaintext {host}:{port} list",
         "  every other call sends 'authorization: Bearer <token>', e.g.:",
@@ -64,39 +80,54 @@ def _ready_banner(config: HostConfig, host: str, port: int, secrets: dict[str, s
         "channelkit.v1.AgentService/GetWorkspace",
     ]
     if secrets:
-        lines.append("  no --config given: built-in development setup with tokens valid for this run only:")
+        lines.append(
+            "  no --config given: built-in development setup; its tokens are kept in the state directory "
+            "(<name>.token, 0600) and stay valid across restarts until you delete it:"
+        )
         lines += [f"    {who}: {token}" for who, token in secrets.items()]
         lines.append("  for a lasting setup: channelkit token (per caller), then channelkit serve --config host.toml")
     lines.append("  Ctrl-C or SIGTERM stops the host gracefully.")
     return "\n".join(lines)
 
 
+def _check_config(path: str, state_dir: Path | None) -> int:
+    config = load_config(Path(path))
+    catalog = check_catalog(config)
+    info = asyncio.run(open_store(config, state_dir).info())
+    print(
+        f"{path}: OK ({len(config.agents)} agents, {len(config.providers)} providers, "
+        f"{len(catalog.sessions)} session, {len(catalog.tabs)} tab and {len(catalog.notifications)} notification "
+        "templates)"
+    )
+    print(describe(info))
+    check_version(info.schema_version, f"the {info.kind} store at {info.location}", migrate=False)
+    return 0
+
+
 def _serve(options: argparse.Namespace) -> int:
+    state_dir = Path(options.state_dir) if options.state_dir else None
     if options.check_config:
-        config = load_config(Path(options.check_config))
-        catalog = check_catalog(config)
-        print(
-            f"{options.check_config}: OK ({len(config.agents)} agents, {len(config.providers)} providers, "
-            f"{len(catalog.sessions)} session, {len(catalog.tabs)} tab and {len(catalog.notifications)} notification "
-            "templates)"
-        )
-        return 0
+        return _check_config(options.check_config, state_dir)
     secrets: dict[str, str] = {}
     if options.config:
         config = load_config(Path(options.config))
     else:
-        config, secrets = development_config()
+        state_dir = state_dir or Path.cwd() / STATE_DIR
+        config, secrets = development_config(state_dir)
     if options.address:
         config = config.model_copy(update={"server": config.server.model_copy(update={"address": options.address})})
     if options.console_address:
         console = config.console.model_copy(update={"address": options.console_address})
         config = config.model_copy(update={"console": console})
     host = config.server.address.rsplit(":", 1)[0]
-    server = HostServer(config)
+    server = HostServer(config, state_dir=state_dir)
 
     def ready(port: int) -> None:
         console = server.console.url if server.console is not None else ""
-        print(_ready_banner(server.config, host, port, secrets, console), flush=True)
+        print(
+            _ready_banner(server.config, host, port, secrets, console=console, state=server.store.description),
+            flush=True,
+        )
 
     asyncio.run(serve_until_signalled(server, ready))
     return 0
@@ -121,7 +152,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--config", metavar="FILE", help="TOML host configuration")
     serve.add_argument("--address", metavar="HOST:PORT", help="override server.address")
     serve.add_argument("--console-address", metavar="HOST:PORT", help="override console.address (the web console)")
-    serve.add_argument("--check-config", metavar="FILE", help="validate FILE and exit without serving")
+    serve.add_argument(
+        "--check-config", metavar="FILE", help="validate FILE and its store's schema, then exit without serving"
+    )
+    serve.add_argument(
+        "--state-dir",
+        metavar="DIR",
+        help="where the SQLite store (and, without --config, the tokens) live (default ./channelkit-state)",
+    )
     serve.set_defaults(run=_serve)
     token = commands.add_parser("token", help="print a fresh random token and its SHA-256 for the config")
     token.add_argument("--count", type=int, default=1, help="how many tokens (default 1)")
@@ -129,6 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_parser(commands)
     _simulate.add_parser(commands)
     analytics_cli.add_parser(commands)
+    store_cli.add_parser(commands)
     return parser
 
 
@@ -144,6 +183,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except (TokenMissing, ReportError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except StoreError as exc:
+        print(f"store error: {exc}", file=sys.stderr)
         return 2
     except BindError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -143,6 +143,29 @@ class PluginsConfig(_Section):
     batch_size: int = Field(64, ge=1, le=10_000)
 
 
+class StoreConfig(_Section):
+    """Where the host keeps its state: workspaces, toasts, logs, idempotency keys, sign-ins (docs/operations.md)."""
+
+    kind: Literal["sqlite", "postgres", "memory"] = "sqlite"
+    path: str | None = Field(None, description="sqlite: the database file, relative to this configuration file")
+    dsn: str | None = Field(None, min_length=1, description="postgres: a libpq connection string or URL")
+    pool_size: int = Field(4, ge=1, le=100, description="postgres: connections each host keeps open")
+    synchronous: Literal["normal", "full"] = Field(
+        "normal", description="sqlite: normal survives a host crash; full also a power loss, at a cost per commit"
+    )
+    closed_session_retention_seconds: float = Field(3600.0, ge=0.0, le=30 * 86_400.0)
+
+    @model_validator(mode="after")
+    def _engine_settings(self) -> StoreConfig:
+        if self.kind == "postgres" and not self.dsn:
+            raise ValueError('kind = "postgres" needs dsn, for example dsn = "postgresql://channelkit@db/channelkit"')
+        if self.kind != "postgres" and self.dsn:
+            raise ValueError(f'dsn is only used with kind = "postgres" (kind is "{self.kind}")')
+        if self.kind != "sqlite" and self.path:
+            raise ValueError(f'path is only used with kind = "sqlite" (kind is "{self.kind}")')
+        return self
+
+
 class AdminConfig(_Section):
     """An operator allowed to call HostService."""
 
@@ -184,15 +207,22 @@ class HostConfig(_Section):
     notifications: NotificationsConfig = Field(default_factory=NotificationsConfig)
     templates: TemplateSet = Field(default_factory=TemplateSet)
     analytics: AnalyticsConfig = Field(default_factory=AnalyticsConfig)
+    store: StoreConfig = Field(default_factory=StoreConfig)
     admins: list[AdminConfig] = Field(default_factory=list)
     agents: list[AgentConfig] = Field(default_factory=list)
     providers: list[ProviderConfig] = Field(default_factory=list)
     _source: str = PrivateAttr("configuration")
+    _base_dir: Path | None = PrivateAttr(None)
 
     @property
     def source(self) -> str:
         """Where the configuration came from (a file name), for error messages."""
         return self._source
+
+    @property
+    def base_dir(self) -> Path | None:
+        """The directory of the configuration file (relative paths in it start there), if it came from one."""
+        return self._base_dir
 
     @model_validator(mode="after")
     def _consistent(self) -> HostConfig:
@@ -258,4 +288,6 @@ def load_config(path: Path) -> HostConfig:
         data = tomllib.loads(raw)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    return parse_config(data, str(path))
+    config = parse_config(data, str(path))
+    config._base_dir = path.resolve().parent
+    return config

@@ -14,6 +14,7 @@ import logging
 import signal
 from collections.abc import Callable
 from collections.abc import Sequence
+from pathlib import Path
 
 import grpc
 from grpc_health.v1 import health
@@ -27,6 +28,7 @@ from channelkit.host._reflection import enable_reflection
 from channelkit.host.config import HostConfig
 from channelkit.host.console import ConsoleServer
 from channelkit.host.core import Clock
+from channelkit.host.store import open_store
 from channelkit.sdk import Provider
 
 log = logging.getLogger(__name__)
@@ -62,8 +64,10 @@ class HostServer:
         clock: Clock | None = None,
         extra_handlers: Sequence[grpc.GenericRpcHandler] = (),
         providers: Sequence[type[Provider]] = (),
+        state_dir: Path | None = None,
     ) -> None:
-        self.app = HostApp(config, clock=clock, providers=providers)
+        self.store = open_store(config, state_dir)
+        self.app = HostApp(config, clock=clock, providers=providers, store=self.store)
         self.config = self.app.config
         self.runtime = self.app.runtime
         self.health = health.aio.HealthServicer()
@@ -73,7 +77,8 @@ class HostServer:
         self.console = ConsoleServer(self.app, self.config.console) if self.config.console.enabled else None
 
     async def start(self, address: str | None = None, *, console_address: str | None = None) -> int:
-        """Bind, start serving (gRPC, then the console) and mark every service SERVING; return the gRPC port."""
+        """Open the store, bind, serve (gRPC, then the console) and mark every service SERVING; return the gRPC port."""
+        await self.app.open()
         bindings = self.app.bindings
         streaming = frozenset().union(*(b.streaming_methods() for b in bindings))
         server = grpc.aio.server(

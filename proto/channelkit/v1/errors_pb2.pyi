@@ -186,6 +186,15 @@ class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReas
     raise for transport failures so callers see one vocabulary. Metadata:
     `grpcCode`. Code: UNAVAILABLE.
     """
+    STORE_UNAVAILABLE: _ErrorReason.ValueType  # 63
+    """The host's store (its database) does not answer: the call changed
+    nothing and can be retried with the same request_id; the host reports
+    NOT_SERVING until the store is back. Code: UNAVAILABLE.
+    """
+    PROVIDER_NOT_QUARANTINED: _ErrorReason.ValueType  # 64
+    """ReinstateProvider named a provider that is not quarantined. Metadata:
+    `provider`. Code: FAILED_PRECONDITION.
+    """
 
 class ErrorReason(_ErrorReason, metaclass=_ErrorReasonEnumTypeWrapper):
     """ErrorReason lists every `google.rpc.ErrorInfo.reason` the host sends.
@@ -353,5 +362,14 @@ HOST_UNREACHABLE: ErrorReason.ValueType  # 62
 The host never sends this reason: client SDKs set it on the error they
 raise for transport failures so callers see one vocabulary. Metadata:
 `grpcCode`. Code: UNAVAILABLE.
+"""
+STORE_UNAVAILABLE: ErrorReason.ValueType  # 63
+"""The host's store (its database) does not answer: the call changed
+nothing and can be retried with the same request_id; the host reports
+NOT_SERVING until the store is back. Code: UNAVAILABLE.
+"""
+PROVIDER_NOT_QUARANTINED: ErrorReason.ValueType  # 64
+"""ReinstateProvider named a provider that is not quarantined. Metadata:
+`provider`. Code: FAILED_PRECONDITION.
 """
 Global___ErrorReason: _TypeAlias = ErrorReason  # noqa: Y015

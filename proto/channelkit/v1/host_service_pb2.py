@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n channelkit/v1/host_service.proto\x12\rchannelkit.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc0\x01\n\x12InjectEventRequest\x12\x10\n\x08provider\x18\x01 \x01(\t\x12\x10\n\x08\x61gent_id\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x45\n\nattributes\x18\x04 \x03(\x0b\x32\x31.channelkit.v1.InjectEventRequest.AttributesEntry\x1a\x31\n\x0f\x41ttributesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\"\n\x13InjectEventResponse\x12\x0b\n\x03seq\x18\x01 \x01(\x04\"\x16\n\x14ListProvidersRequest\"w\n\x15ListProvidersResponse\x12\x30\n\tproviders\x18\x01 \x03(\x0b\x32\x1d.channelkit.v1.ProviderStatus\x12,\n\x07plugins\x18\x02 \x03(\x0b\x32\x1b.channelkit.v1.PluginStatus\"\xf8\x02\n\x0eProviderStatus\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05label\x18\x02 \x01(\t\x12\x0f\n\x07\x63hannel\x18\x03 \x01(\t\x12\x15\n\rchannel_order\x18\x04 \x01(\x05\x12\x35\n\nattachment\x18\x05 \x01(\x0e\x32!.channelkit.v1.ProviderAttachment\x12\x11\n\tconnected\x18\x06 \x01(\x08\x12\x0f\n\x07\x65nabled\x18\x07 \x01(\x08\x12\x12\n\nlast_error\x18\x08 \x01(\t\x12\x31\n\rlast_error_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08head_seq\x18\n \x01(\x04\x12\x15\n\ropen_sessions\x18\x0b \x01(\x05\x12\x0e\n\x06\x66\x61ults\x18\x0c \x01(\x05\x12\x13\n\x0bquarantined\x18\r \x01(\x08\x12\x31\n\x08\x63ounters\x18\x0e \x01(\x0b\x32\x1f.channelkit.v1.ProviderCounters\"\xe5\x01\n\x10ProviderCounters\x12\x0f\n\x07offered\x18\x01 \x01(\x03\x12\x10\n\x08\x61\x63\x63\x65pted\x18\x02 \x01(\x03\x12\x10\n\x08rejected\x18\x03 \x01(\x03\x12\x11\n\ttimed_out\x18\x04 \x01(\x03\x12\x11\n\tcancelled\x18\x05 \x01(\x03\x12\x17\n\x0fsessions_opened\x18\x06 \x01(\x03\x12\x17\n\x0fsessions_closed\x18\x07 \x01(\x03\x12\x1a\n\x12\x61ttention_requests\x18\x08 \x01(\x03\x12\x18\n\x10\x65vents_delivered\x18\t \x01(\x03\x12\x0e\n\x06\x65rrors\x18\n \x01(\x03\"\x85\x01\n\x0cPluginStatus\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t\x12\x14\n\x0c\x64istribution\x18\x03 \x01(\t\x12\x0f\n\x07version\x18\x04 \x01(\t\x12\x11\n\tproviders\x18\x05 \x03(\t\x12\r\n\x05\x65rror\x18\x06 \x01(\t\x12\x0f\n\x07\x62locked\x18\x07 \x01(\x08*}\n\x12ProviderAttachment\x12#\n\x1fPROVIDER_ATTACHMENT_UNSPECIFIED\x10\x00\x12\x1e\n\x1aPROVIDER_ATTACHMENT_REMOTE\x10\x01\x12\"\n\x1ePROVIDER_ATTACHMENT_IN_PROCESS\x10\x02\x32\xc4\x01\n\x0bHostService\x12_\n\rListProviders\x12#.channelkit.v1.ListProvidersRequest\x1a$.channelkit.v1.ListProvidersResponse\"\x03\x90\x02\x01\x12T\n\x0bInjectEvent\x12!.channelkit.v1.InjectEventRequest\x1a\".channelkit.v1.InjectEventResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n channelkit/v1/host_service.proto\x12\rchannelkit.v1\x1a\x1fgoogle/protobuf/timestamp.proto\",\n\x18ReinstateProviderRequest\x12\x10\n\x08provider\x18\x01 \x01(\t\"J\n\x19ReinstateProviderResponse\x12-\n\x06status\x18\x01 \x01(\x0b\x32\x1d.channelkit.v1.ProviderStatus\"\xc0\x01\n\x12InjectEventRequest\x12\x10\n\x08provider\x18\x01 \x01(\t\x12\x10\n\x08\x61gent_id\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x45\n\nattributes\x18\x04 \x03(\x0b\x32\x31.channelkit.v1.InjectEventRequest.AttributesEntry\x1a\x31\n\x0f\x41ttributesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\"\n\x13InjectEventResponse\x12\x0b\n\x03seq\x18\x01 \x01(\x04\"\x16\n\x14ListProvidersRequest\"w\n\x15ListProvidersResponse\x12\x30\n\tproviders\x18\x01 \x03(\x0b\x32\x1d.channelkit.v1.ProviderStatus\x12,\n\x07plugins\x18\x02 \x03(\x0b\x32\x1b.channelkit.v1.PluginStatus\"\xf8\x02\n\x0eProviderStatus\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05label\x18\x02 \x01(\t\x12\x0f\n\x07\x63hannel\x18\x03 \x01(\t\x12\x15\n\rchannel_order\x18\x04 \x01(\x05\x12\x35\n\nattachment\x18\x05 \x01(\x0e\x32!.channelkit.v1.ProviderAttachment\x12\x11\n\tconnected\x18\x06 \x01(\x08\x12\x0f\n\x07\x65nabled\x18\x07 \x01(\x08\x12\x12\n\nlast_error\x18\x08 \x01(\t\x12\x31\n\rlast_error_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08head_seq\x18\n \x01(\x04\x12\x15\n\ropen_sessions\x18\x0b \x01(\x05\x12\x0e\n\x06\x66\x61ults\x18\x0c \x01(\x05\x12\x13\n\x0bquarantined\x18\r \x01(\x08\x12\x31\n\x08\x63ounters\x18\x0e \x01(\x0b\x32\x1f.channelkit.v1.ProviderCounters\"\xe5\x01\n\x10ProviderCounters\x12\x0f\n\x07offered\x18\x01 \x01(\x03\x12\x10\n\x08\x61\x63\x63\x65pted\x18\x02 \x01(\x03\x12\x10\n\x08rejected\x18\x03 \x01(\x03\x12\x11\n\ttimed_out\x18\x04 \x01(\x03\x12\x11\n\tcancelled\x18\x05 \x01(\x03\x12\x17\n\x0fsessions_opened\x18\x06 \x01(\x03\x12\x17\n\x0fsessions_closed\x18\x07 \x01(\x03\x12\x1a\n\x12\x61ttention_requests\x18\x08 \x01(\x03\x12\x18\n\x10\x65vents_delivered\x18\t \x01(\x03\x12\x0e\n\x06\x65rrors\x18\n \x01(\x03\"\x85\x01\n\x0cPluginStatus\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t\x12\x14\n\x0c\x64istribution\x18\x03 \x01(\t\x12\x0f\n\x07version\x18\x04 \x01(\t\x12\x11\n\tproviders\x18\x05 \x03(\t\x12\r\n\x05\x65rror\x18\x06 \x01(\t\x12\x0f\n\x07\x62locked\x18\x07 \x01(\x08*}\n\x12ProviderAttachment\x12#\n\x1fPROVIDER_ATTACHMENT_UNSPECIFIED\x10\x00\x12\x1e\n\x1aPROVIDER_ATTACHMENT_REMOTE\x10\x01\x12\"\n\x1ePROVIDER_ATTACHMENT_IN_PROCESS\x10\x02\x32\xac\x02\n\x0bHostService\x12_\n\rListProviders\x12#.channelkit.v1.ListProvidersRequest\x1a$.channelkit.v1.ListProvidersResponse\"\x03\x90\x02\x01\x12T\n\x0bInjectEvent\x12!.channelkit.v1.InjectEventRequest\x1a\".channelkit.v1.InjectEventResponse\x12\x66\n\x11ReinstateProvider\x12\'.channelkit.v1.ReinstateProviderRequest\x1a(.channelkit.v1.ReinstateProviderResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,24 +36,28 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_INJECTEVENTREQUEST_ATTRIBUTESENTRY']._serialized_options = b'8\001'
   _globals['_HOSTSERVICE'].methods_by_name['ListProviders']._loaded_options = None
   _globals['_HOSTSERVICE'].methods_by_name['ListProviders']._serialized_options = b'\220\002\001'
-  _globals['_PROVIDERATTACHMENT']._serialized_start=1207
-  _globals['_PROVIDERATTACHMENT']._serialized_end=1332
-  _globals['_INJECTEVENTREQUEST']._serialized_start=85
-  _globals['_INJECTEVENTREQUEST']._serialized_end=277
-  _globals['_INJECTEVENTREQUEST_ATTRIBUTESENTRY']._serialized_start=228
-  _globals['_INJECTEVENTREQUEST_ATTRIBUTESENTRY']._serialized_end=277
-  _globals['_INJECTEVENTRESPONSE']._serialized_start=279
-  _globals['_INJECTEVENTRESPONSE']._serialized_end=313
-  _globals['_LISTPROVIDERSREQUEST']._serialized_start=315
-  _globals['_LISTPROVIDERSREQUEST']._serialized_end=337
-  _globals['_LISTPROVIDERSRESPONSE']._serialized_start=339
-  _globals['_LISTPROVIDERSRESPONSE']._serialized_end=458
-  _globals['_PROVIDERSTATUS']._serialized_start=461
-  _globals['_PROVIDERSTATUS']._serialized_end=837
-  _globals['_PROVIDERCOUNTERS']._serialized_start=840
-  _globals['_PROVIDERCOUNTERS']._serialized_end=1069
-  _globals['_PLUGINSTATUS']._serialized_start=1072
-  _globals['_PLUGINSTATUS']._serialized_end=1205
-  _globals['_HOSTSERVICE']._serialized_start=1335
-  _globals['_HOSTSERVICE']._serialized_end=1531
+  _globals['_PROVIDERATTACHMENT']._serialized_start=1329
+  _globals['_PROVIDERATTACHMENT']._serialized_end=1454
+  _globals['_REINSTATEPROVIDERREQUEST']._serialized_start=84
+  _globals['_REINSTATEPROVIDERREQUEST']._serialized_end=128
+  _globals['_REINSTATEPROVIDERRESPONSE']._serialized_start=130
+  _globals['_REINSTATEPROVIDERRESPONSE']._serialized_end=204
+  _globals['_INJECTEVENTREQUEST']._serialized_start=207
+  _globals['_INJECTEVENTREQUEST']._serialized_end=399
+  _globals['_INJECTEVENTREQUEST_ATTRIBUTESENTRY']._serialized_start=350
+  _globals['_INJECTEVENTREQUEST_ATTRIBUTESENTRY']._serialized_end=399
+  _globals['_INJECTEVENTRESPONSE']._serialized_start=401
+  _globals['_INJECTEVENTRESPONSE']._serialized_end=435
+  _globals['_LISTPROVIDERSREQUEST']._serialized_start=437
+  _globals['_LISTPROVIDERSREQUEST']._serialized_end=459
+  _globals['_LISTPROVIDERSRESPONSE']._serialized_start=461
+  _globals['_LISTPROVIDERSRESPONSE']._serialized_end=580
+  _globals['_PROVIDERSTATUS']._serialized_start=583
+  _globals['_PROVIDERSTATUS']._serialized_end=959
+  _globals['_PROVIDERCOUNTERS']._serialized_start=962
+  _globals['_PROVIDERCOUNTERS']._serialized_end=1191
+  _globals['_PLUGINSTATUS']._serialized_start=1194
+  _globals['_PLUGINSTATUS']._serialized_end=1327
+  _globals['_HOSTSERVICE']._serialized_start=1457
+  _globals['_HOSTSERVICE']._serialized_end=1757
 # @@protoc_insertion_point(module_scope)

@@ -54,6 +54,52 @@ PROVIDER_ATTACHMENT_IN_PROCESS: ProviderAttachment.ValueType  # 2
 Global___ProviderAttachment: _TypeAlias = ProviderAttachment  # noqa: Y015
 
 @_typing.final
+class ReinstateProviderRequest(_message.Message):
+    """Request of ReinstateProvider."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PROVIDER_FIELD_NUMBER: _builtins.int
+    provider: _builtins.str
+    """The quarantined in-process provider. Required."""
+    def __init__(
+        self,
+        *,
+        provider: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["provider", b"provider"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReinstateProviderRequest: _TypeAlias = ReinstateProviderRequest  # noqa: Y015
+
+@_typing.final
+class ReinstateProviderResponse(_message.Message):
+    """Response of ReinstateProvider."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STATUS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def status(self) -> Global___ProviderStatus:
+        """The provider's status after it started again."""
+
+    def __init__(
+        self,
+        *,
+        status: Global___ProviderStatus | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["status", b"status"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["status", b"status"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReinstateProviderResponse: _TypeAlias = ReinstateProviderResponse  # noqa: Y015
+
+@_typing.final
 class InjectEventRequest(_message.Message):
     """Request of InjectEvent."""
 

@@ -45,6 +45,11 @@ class HostServiceStub:
                 request_serializer=channelkit_dot_v1_dot_host__service__pb2.InjectEventRequest.SerializeToString,
                 response_deserializer=channelkit_dot_v1_dot_host__service__pb2.InjectEventResponse.FromString,
                 _registered_method=True)
+        self.ReinstateProvider = channel.unary_unary(
+                '/channelkit.v1.HostService/ReinstateProvider',
+                request_serializer=channelkit_dot_v1_dot_host__service__pb2.ReinstateProviderRequest.SerializeToString,
+                response_deserializer=channelkit_dot_v1_dot_host__service__pb2.ReinstateProviderResponse.FromString,
+                _registered_method=True)
 
 
 class HostServiceServicer:
@@ -70,6 +75,17 @@ class HostServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ReinstateProvider(self, request, context):
+        """Lifts the quarantine of an in-process provider: the host starts it again
+        (its on_start runs) and it resumes its events after the last one it
+        processed. A quarantine is kept across host restarts until this call.
+        Errors: PROVIDER_NOT_FOUND (no such in-process provider),
+        FAILED_PRECONDITION/PROVIDER_NOT_QUARANTINED.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_HostServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -82,6 +98,11 @@ def add_HostServiceServicer_to_server(servicer, server):
                     servicer.InjectEvent,
                     request_deserializer=channelkit_dot_v1_dot_host__service__pb2.InjectEventRequest.FromString,
                     response_serializer=channelkit_dot_v1_dot_host__service__pb2.InjectEventResponse.SerializeToString,
+            ),
+            'ReinstateProvider': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReinstateProvider,
+                    request_deserializer=channelkit_dot_v1_dot_host__service__pb2.ReinstateProviderRequest.FromString,
+                    response_serializer=channelkit_dot_v1_dot_host__service__pb2.ReinstateProviderResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -139,6 +160,33 @@ class HostService:
             '/channelkit.v1.HostService/InjectEvent',
             channelkit_dot_v1_dot_host__service__pb2.InjectEventRequest.SerializeToString,
             channelkit_dot_v1_dot_host__service__pb2.InjectEventResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReinstateProvider(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/channelkit.v1.HostService/ReinstateProvider',
+            channelkit_dot_v1_dot_host__service__pb2.ReinstateProviderRequest.SerializeToString,
+            channelkit_dot_v1_dot_host__service__pb2.ReinstateProviderResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -53,6 +53,13 @@ class HostServiceStub:
     AGENT_NOT_FOUND (the provider does not serve the agent), PROVIDER_DISABLED,
     INVALID_FIELD.
     """
+    ReinstateProvider: _grpc.UnaryUnaryMultiCallable[_host_service_pb2.ReinstateProviderRequest, _host_service_pb2.ReinstateProviderResponse]
+    """Lifts the quarantine of an in-process provider: the host starts it again
+    (its on_start runs) and it resumes its events after the last one it
+    processed. A quarantine is kept across host restarts until this call.
+    Errors: PROVIDER_NOT_FOUND (no such in-process provider),
+    FAILED_PRECONDITION/PROVIDER_NOT_QUARANTINED.
+    """
 
 @_typing.type_check_only
 class HostServiceAsyncStub(HostServiceStub):
@@ -69,6 +76,13 @@ class HostServiceAsyncStub(HostServiceStub):
     events; `channelkit simulate` uses it. Errors: PROVIDER_NOT_FOUND,
     AGENT_NOT_FOUND (the provider does not serve the agent), PROVIDER_DISABLED,
     INVALID_FIELD.
+    """
+    ReinstateProvider: _aio.UnaryUnaryMultiCallable[_host_service_pb2.ReinstateProviderRequest, _host_service_pb2.ReinstateProviderResponse]  # type: ignore[assignment]
+    """Lifts the quarantine of an in-process provider: the host starts it again
+    (its on_start runs) and it resumes its events after the last one it
+    processed. A quarantine is kept across host restarts until this call.
+    Errors: PROVIDER_NOT_FOUND (no such in-process provider),
+    FAILED_PRECONDITION/PROVIDER_NOT_QUARANTINED.
     """
 
 class HostServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -95,6 +109,19 @@ class HostServiceServicer(metaclass=_abc_1.ABCMeta):
         events; `channelkit simulate` uses it. Errors: PROVIDER_NOT_FOUND,
         AGENT_NOT_FOUND (the provider does not serve the agent), PROVIDER_DISABLED,
         INVALID_FIELD.
+        """
+
+    @_abc_1.abstractmethod
+    def ReinstateProvider(
+        self,
+        request: _host_service_pb2.ReinstateProviderRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_host_service_pb2.ReinstateProviderResponse, _abc.Awaitable[_host_service_pb2.ReinstateProviderResponse]]:
+        """Lifts the quarantine of an in-process provider: the host starts it again
+        (its on_start runs) and it resumes its events after the last one it
+        processed. A quarantine is kept across host restarts until this call.
+        Errors: PROVIDER_NOT_FOUND (no such in-process provider),
+        FAILED_PRECONDITION/PROVIDER_NOT_QUARANTINED.
         """
 
 def add_HostServiceServicer_to_server(servicer: HostServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -89,10 +89,15 @@ class HelloResponse(_message.Message):
     AGENTS_FIELD_NUMBER: _builtins.int
     LIMITS_FIELD_NUMBER: _builtins.int
     HEAD_SEQ_FIELD_NUMBER: _builtins.int
+    ACKNOWLEDGED_SEQ_FIELD_NUMBER: _builtins.int
     protocol_version: _builtins.int
     """The protocol version both sides now speak."""
     head_seq: _builtins.int
     """The `seq` of the newest event in the caller's log (0 when empty)."""
+    acknowledged_seq: _builtins.int
+    """The last `seq` the caller acknowledged (AcknowledgeEvents), kept by the
+    host across restarts: where a provider with no cursor of its own resumes.
+    """
     @_builtins.property
     def provider(self) -> _workspace_pb2.ProviderRecord:
         """The caller's own configured record."""
@@ -113,14 +118,59 @@ class HelloResponse(_message.Message):
         agents: _abc.Iterable[_workspace_pb2.AgentRecord] | None = ...,
         limits: _workspace_pb2.HostLimits | None = ...,
         head_seq: _builtins.int = ...,
+        acknowledged_seq: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["limits", b"limits", "provider", b"provider"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["agents", b"agents", "head_seq", b"head_seq", "limits", b"limits", "protocol_version", b"protocol_version", "provider", b"provider"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["acknowledged_seq", b"acknowledged_seq", "agents", b"agents", "head_seq", b"head_seq", "limits", b"limits", "protocol_version", b"protocol_version", "provider", b"provider"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___HelloResponse: _TypeAlias = HelloResponse  # noqa: Y015
+
+@_typing.final
+class AcknowledgeEventsRequest(_message.Message):
+    """Request of AcknowledgeEvents."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SEQ_FIELD_NUMBER: _builtins.int
+    seq: _builtins.int
+    """Every event up to and including this `seq` was processed."""
+    def __init__(
+        self,
+        *,
+        seq: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["seq", b"seq"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AcknowledgeEventsRequest: _TypeAlias = AcknowledgeEventsRequest  # noqa: Y015
+
+@_typing.final
+class AcknowledgeEventsResponse(_message.Message):
+    """Response of AcknowledgeEvents."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ACKNOWLEDGED_SEQ_FIELD_NUMBER: _builtins.int
+    acknowledged_seq: _builtins.int
+    """The acknowledged `seq` the host now keeps (the highest so far)."""
+    def __init__(
+        self,
+        *,
+        acknowledged_seq: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["acknowledged_seq", b"acknowledged_seq"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AcknowledgeEventsResponse: _TypeAlias = AcknowledgeEventsResponse  # noqa: Y015
 
 @_typing.final
 class EventsRequest(_message.Message):

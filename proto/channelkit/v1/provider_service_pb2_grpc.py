@@ -48,6 +48,11 @@ class ProviderServiceStub:
                 request_serializer=channelkit_dot_v1_dot_provider__service__pb2.EventsRequest.SerializeToString,
                 response_deserializer=channelkit_dot_v1_dot_provider__service__pb2.ProviderEvent.FromString,
                 _registered_method=True)
+        self.AcknowledgeEvents = channel.unary_unary(
+                '/channelkit.v1.ProviderService/AcknowledgeEvents',
+                request_serializer=channelkit_dot_v1_dot_provider__service__pb2.AcknowledgeEventsRequest.SerializeToString,
+                response_deserializer=channelkit_dot_v1_dot_provider__service__pb2.AcknowledgeEventsResponse.FromString,
+                _registered_method=True)
         self.CanCreateSession = channel.unary_unary(
                 '/channelkit.v1.ProviderService/CanCreateSession',
                 request_serializer=channelkit_dot_v1_dot_provider__service__pb2.CanCreateSessionRequest.SerializeToString,
@@ -223,6 +228,19 @@ class ProviderServiceServicer:
         when `after_seq` is older than retention or beyond the log's head,
         SLOW_CONSUMER when the stream falls behind, UNAVAILABLE/SHUTTING_DOWN when
         the host stops.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AcknowledgeEvents(self, request, context):
+        """Tells the host the caller processed every event up to `seq` (its handler
+        returned, or failed and was counted as a fault). The host stores it: a
+        provider that restarts without its own cursor resumes after the last
+        acknowledged event (HelloResponse.acknowledged_seq) instead of the head.
+        Acknowledging an older seq than before changes nothing. The SDK's
+        runtime acknowledges for the provider, a few times a second at most.
+        Errors: INVALID_FIELD (`seq` beyond the head of the caller's log).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -512,6 +530,11 @@ def add_ProviderServiceServicer_to_server(servicer, server):
                     request_deserializer=channelkit_dot_v1_dot_provider__service__pb2.EventsRequest.FromString,
                     response_serializer=channelkit_dot_v1_dot_provider__service__pb2.ProviderEvent.SerializeToString,
             ),
+            'AcknowledgeEvents': grpc.unary_unary_rpc_method_handler(
+                    servicer.AcknowledgeEvents,
+                    request_deserializer=channelkit_dot_v1_dot_provider__service__pb2.AcknowledgeEventsRequest.FromString,
+                    response_serializer=channelkit_dot_v1_dot_provider__service__pb2.AcknowledgeEventsResponse.SerializeToString,
+            ),
             'CanCreateSession': grpc.unary_unary_rpc_method_handler(
                     servicer.CanCreateSession,
                     request_deserializer=channelkit_dot_v1_dot_provider__service__pb2.CanCreateSessionRequest.FromString,
@@ -721,6 +744,33 @@ class ProviderService:
             '/channelkit.v1.ProviderService/Events',
             channelkit_dot_v1_dot_provider__service__pb2.EventsRequest.SerializeToString,
             channelkit_dot_v1_dot_provider__service__pb2.ProviderEvent.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AcknowledgeEvents(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/channelkit.v1.ProviderService/AcknowledgeEvents',
+            channelkit_dot_v1_dot_provider__service__pb2.AcknowledgeEventsRequest.SerializeToString,
+            channelkit_dot_v1_dot_provider__service__pb2.AcknowledgeEventsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -70,6 +70,15 @@ class ProviderServiceStub:
     SLOW_CONSUMER when the stream falls behind, UNAVAILABLE/SHUTTING_DOWN when
     the host stops.
     """
+    AcknowledgeEvents: _grpc.UnaryUnaryMultiCallable[_provider_service_pb2.AcknowledgeEventsRequest, _provider_service_pb2.AcknowledgeEventsResponse]
+    """Tells the host the caller processed every event up to `seq` (its handler
+    returned, or failed and was counted as a fault). The host stores it: a
+    provider that restarts without its own cursor resumes after the last
+    acknowledged event (HelloResponse.acknowledged_seq) instead of the head.
+    Acknowledging an older seq than before changes nothing. The SDK's
+    runtime acknowledges for the provider, a few times a second at most.
+    Errors: INVALID_FIELD (`seq` beyond the head of the caller's log).
+    """
     CanCreateSession: _grpc.UnaryUnaryMultiCallable[_provider_service_pb2.CanCreateSessionRequest, _provider_service_pb2.CanCreateSessionResponse]
     """--- Sessions ---------------------------------------------------------------
 
@@ -234,6 +243,15 @@ class ProviderServiceAsyncStub(ProviderServiceStub):
     when `after_seq` is older than retention or beyond the log's head,
     SLOW_CONSUMER when the stream falls behind, UNAVAILABLE/SHUTTING_DOWN when
     the host stops.
+    """
+    AcknowledgeEvents: _aio.UnaryUnaryMultiCallable[_provider_service_pb2.AcknowledgeEventsRequest, _provider_service_pb2.AcknowledgeEventsResponse]  # type: ignore[assignment]
+    """Tells the host the caller processed every event up to `seq` (its handler
+    returned, or failed and was counted as a fault). The host stores it: a
+    provider that restarts without its own cursor resumes after the last
+    acknowledged event (HelloResponse.acknowledged_seq) instead of the head.
+    Acknowledging an older seq than before changes nothing. The SDK's
+    runtime acknowledges for the provider, a few times a second at most.
+    Errors: INVALID_FIELD (`seq` beyond the head of the caller's log).
     """
     CanCreateSession: _aio.UnaryUnaryMultiCallable[_provider_service_pb2.CanCreateSessionRequest, _provider_service_pb2.CanCreateSessionResponse]  # type: ignore[assignment]
     """--- Sessions ---------------------------------------------------------------
@@ -408,6 +426,21 @@ class ProviderServiceServicer(metaclass=_abc_1.ABCMeta):
         when `after_seq` is older than retention or beyond the log's head,
         SLOW_CONSUMER when the stream falls behind, UNAVAILABLE/SHUTTING_DOWN when
         the host stops.
+        """
+
+    @_abc_1.abstractmethod
+    def AcknowledgeEvents(
+        self,
+        request: _provider_service_pb2.AcknowledgeEventsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_provider_service_pb2.AcknowledgeEventsResponse, _abc.Awaitable[_provider_service_pb2.AcknowledgeEventsResponse]]:
+        """Tells the host the caller processed every event up to `seq` (its handler
+        returned, or failed and was counted as a fault). The host stores it: a
+        provider that restarts without its own cursor resumes after the last
+        acknowledged event (HelloResponse.acknowledged_seq) instead of the head.
+        Acknowledging an older seq than before changes nothing. The SDK's
+        runtime acknowledges for the provider, a few times a second at most.
+        Errors: INVALID_FIELD (`seq` beyond the head of the caller's log).
         """
 
     @_abc_1.abstractmethod

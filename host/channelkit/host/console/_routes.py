@@ -63,7 +63,7 @@ class ConsoleRoutes:
         self._settings = settings
         self._tokens = app.tokens
         runtime = app.runtime
-        self.sign_ins = SignIns(settings.sign_in_hours * 3600, settings.max_sign_ins, runtime.clock.monotonic)
+        self.sign_ins = SignIns(runtime.store, settings.sign_in_hours * 3600, settings.max_sign_ins, runtime.clock.time)
         self._max_body = app.config.server.max_message_bytes
 
     def starlette(self) -> Starlette:
@@ -117,7 +117,7 @@ class ConsoleRoutes:
         )
         response.set_cookie(
             COOKIE_NAME,
-            self.sign_ins.sign_in(identity),
+            await self.sign_ins.sign_in(identity),
             max_age=int(self.sign_ins.lifetime_seconds),
             path="/",
             httponly=True,
@@ -131,7 +131,7 @@ class ConsoleRoutes:
         self._same_origin(request)
         cookie = request.cookies.get(COOKIE_NAME)
         if cookie:
-            self.sign_ins.sign_out(cookie)
+            await self.sign_ins.sign_out(cookie)
         response = Response(status_code=204)
         response.delete_cookie(COOKIE_NAME, path="/", httponly=True, samesite="strict")
         return response
@@ -148,14 +148,14 @@ class ConsoleRoutes:
                 reason=ErrorReason.UNKNOWN_METHOD,
                 metadata={"method": method},
             )
-        identity = self._identity(request, mutating=True)
+        identity = await self._identity(request, mutating=True)
         message = from_json(await self._body(request), rpc.request(), f"{API_PREFIX}/{method}")
         response = await self._app.agent_binding.invoke(identity, rpc, message)
         return Response(to_json(response), media_type="application/json", headers={"Cache-Control": "no-store"})
 
     async def watch(self, request: Request) -> Response:
         """WatchWorkspace as Server-Sent Events; ``Last-Event-ID`` (or ``after_seq``+``epoch``) resumes."""
-        identity = self._identity(request, mutating=False)
+        identity = await self._identity(request, mutating=False)
         watch = _resume_request(request)
         events = self._app.agent_servicer.events(identity.name, watch)
         stream = sse_events(events, self._settings.keepalive_seconds)
@@ -164,13 +164,13 @@ class ConsoleRoutes:
 
     # --- checks --------------------------------------------------------------------------------
 
-    def _identity(self, request: Request, *, mutating: bool) -> Identity:
+    async def _identity(self, request: Request, *, mutating: bool) -> Identity:
         header = request.headers.get("authorization")
         if header is not None:
             token = bearer_token([("authorization", header)])
             return authenticate(self._tokens, token, Role.AGENT, AgentService.descriptor.full_name)
         cookie = request.cookies.get(COOKIE_NAME)
-        identity = self.sign_ins.lookup(cookie) if cookie else None
+        identity = await self.sign_ins.lookup(cookie) if cookie else None
         if identity is None:
             reason = ErrorReason.INVALID_CREDENTIALS if cookie else ErrorReason.MISSING_CREDENTIALS
             raise Unauthenticated(_SIGN_IN_FIRST, reason=reason)

@@ -56,6 +56,7 @@ class ConsoleServer:
         """Bind ``address`` (default: the configured one) and serve; return the bound port."""
         from channelkit.host.server import BindError
 
+        await self.routes.sign_ins.load()
         target = address or self._settings.address
         host, _, port = target.rpartition(":")
         self.host = host.strip("[]")

@@ -1,59 +1,80 @@
 """Browser sign-ins: an opaque cookie value per sign-in, mapped to the agent whose token proved it.
 
 The agent's token is checked once, at sign-in, and never stored in the
-browser: the cookie holds a random value that only this host process knows,
-so signing out (or restarting the host) revokes it. Sign-ins expire, and the
-oldest are dropped past a bound, so memory never grows with abandoned tabs.
+browser: the cookie holds a random value. The host keeps only its SHA-256
+digest, in its store, so a sign-in survives a host restart and is valid on
+every replica, and a copy of the store does not sign anyone in. Signing out
+revokes it; sign-ins expire, and the oldest are dropped past a bound, so
+abandoned tabs never add up.
 """
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from channelkit.host._auth import Identity
+from channelkit.host._auth import Role
+from channelkit.host.store import SignIn
+from channelkit.host.store import Store
 
 COOKIE_NAME = "channelkit_console"
 
 
-@dataclass(frozen=True, slots=True)
-class _SignIn:
-    identity: Identity
-    expires_at: float
+def _digest(cookie: str) -> str:
+    return hashlib.sha256(cookie.encode()).hexdigest()
 
 
 class SignIns:
-    """The live sign-ins of one host."""
+    """The live sign-ins of one host, kept in its store."""
 
-    def __init__(self, lifetime_seconds: float, limit: int, monotonic: Callable[[], float]) -> None:
+    def __init__(self, store: Store, lifetime_seconds: float, limit: int, time: Callable[[], float]) -> None:
+        self._store = store
         self._lifetime = lifetime_seconds
         self._limit = limit
-        self._monotonic = monotonic
-        self._by_cookie: OrderedDict[str, _SignIn] = OrderedDict()
+        self._time = time
+        self._by_digest: OrderedDict[str, SignIn] = OrderedDict()
 
-    def sign_in(self, identity: Identity) -> str:
+    async def load(self) -> None:
+        """Take in the sign-ins the store kept (a restart keeps everyone signed in)."""
+        kept = sorted(await self._store.sign_ins(), key=lambda s: s.expires_at)
+        self._by_digest = OrderedDict((s.digest, s) for s in kept)
+
+    async def sign_in(self, identity: Identity) -> str:
         """Record a sign-in of ``identity`` and return the cookie value that proves it."""
         cookie = secrets.token_urlsafe(32)
-        self._by_cookie[cookie] = _SignIn(identity, self._monotonic() + self._lifetime)
-        while len(self._by_cookie) > self._limit:
-            self._by_cookie.popitem(last=False)
+        entry = SignIn(_digest(cookie), identity.name, self._time() + self._lifetime)
+        await self._store.save_sign_in(entry)
+        self._by_digest[entry.digest] = entry
+        dropped = []
+        while len(self._by_digest) > self._limit:
+            dropped.append(self._by_digest.popitem(last=False)[0])
+        await self._store.drop_sign_ins(dropped)
         return cookie
 
-    def lookup(self, cookie: str) -> Identity | None:
+    async def lookup(self, cookie: str) -> Identity | None:
         """The agent signed in with ``cookie``, unless it expired or was signed out."""
-        found = self._by_cookie.get(cookie)
+        digest = _digest(cookie)
+        found = self._by_digest.get(digest)
+        if found is None and self._store.shared:  # signed in on another replica
+            found = await self._store.find_sign_in(digest)
+            if found is not None:
+                self._by_digest[digest] = found
         if found is None:
             return None
-        if found.expires_at <= self._monotonic():
-            del self._by_cookie[cookie]
+        if found.expires_at <= self._time():
+            del self._by_digest[digest]
+            await self._store.drop_sign_ins([digest])
             return None
-        return found.identity
+        return Identity(Role.AGENT, found.agent_id)
 
-    def sign_out(self, cookie: str) -> None:
-        """Forget ``cookie``; later requests carrying it are unauthenticated."""
-        self._by_cookie.pop(cookie, None)
+    async def sign_out(self, cookie: str) -> None:
+        """Forget ``cookie``; later requests carrying it are unauthenticated, on every replica."""
+        digest = _digest(cookie)
+        self._by_digest.pop(digest, None)
+        await self._store.drop_sign_ins([digest])
 
     @property
     def lifetime_seconds(self) -> float:

@@ -31,12 +31,13 @@ from channelkit.host.core._model import Workspace
 from channelkit.host.core._notifications import NotificationOps
 from channelkit.host.core._notifications import ToastSpec
 from channelkit.host.core._settings import SettingsOps
+from channelkit.host.core._state import StateOps
 from channelkit.host.core._tabs import TabSpec
 from channelkit.host.core._templates import TemplateCall
 from channelkit.host.core._templates import TemplateCatalog
 
 
-class Core(AgentOps, NotificationOps, SettingsOps, ConversationOps):
+class Core(AgentOps, NotificationOps, SettingsOps, ConversationOps, StateOps):
     """All workspaces of one host and the rules that govern them."""
 
 

@@ -119,11 +119,19 @@ class ToastDeadline:
 
 
 @dataclass(slots=True, frozen=True)
+class ClickToActSwitched:
+    """A provider switched click-to-act on or off (state of the provider, not of a workspace)."""
+
+    provider: str
+    enabled: bool
+
+
+@dataclass(slots=True, frozen=True)
 class Notice:
     """Something the operator should read in the host's log (the core itself never logs)."""
 
     message: str
 
 
-Output = Delivery | ToastDeadline | Notice
+Output = Delivery | ToastDeadline | ClickToActSwitched | Notice
 """Everything a command hands back besides its result."""

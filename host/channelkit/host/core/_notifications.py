@@ -216,11 +216,11 @@ class NotificationOps(CoreBase):
         self._show_next(ws)
         return toast
 
-    def expire_due(self) -> list[Notification]:
-        """End every toast past its deadline, show what comes next; return the ended toasts."""
+    def expire_due(self, agent_id: str | None = None) -> list[Notification]:
+        """End every toast past its deadline (in one workspace, or all), show what comes next; return them."""
         now = self.clock.time()
         expired = []
-        for ws in self._workspaces.values():
+        for ws in self._workspaces.values() if agent_id is None else [self._workspaces[agent_id]]:
             due = [t for t in ws.pending.values() if t.deadline <= now]
             for toast in due:
                 if toast.shown:
@@ -244,10 +244,14 @@ class NotificationOps(CoreBase):
         """Tell the edge when this workspace's toast queue next has work (the toast timer is the edge's)."""
         self._outbox.append(ev.ToastDeadline(ws.agent_id, self.toast_deadline(ws.agent_id)))
 
-    def cancel_all_pending(self) -> list[Notification]:
-        """End every waiting and shown toast because the host stops (waiting ones first, nothing new is shown)."""
+    def cancel_all_pending(self, agent_id: str | None = None) -> list[Notification]:
+        """End every waiting and shown toast (of one workspace, or all) because the host stops for good.
+
+        Waiting ones first, and nothing new is shown. A host whose state
+        outlives it does not call this: its toasts wait for the restart.
+        """
         ended = []
-        for ws in self._workspaces.values():
+        for ws in self._workspaces.values() if agent_id is None else [self._workspaces[agent_id]]:
             shown = ws.shown
             for toast in [*ws.waiting(), *([shown] if shown else [])]:
                 self._resolve(ws, toast, NotificationAction.CANCELLED, NotificationReason.HOST_SHUTDOWN)

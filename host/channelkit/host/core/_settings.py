@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
+from channelkit.host.core import _events as ev
 from channelkit.host.core import _validate as check
 from channelkit.host.core._base import CoreBase
 from channelkit.host.core._model import Workspace
@@ -80,6 +81,7 @@ class SettingsOps(CoreBase):
     def set_click_to_act(self, provider: str, enabled: bool) -> bool:
         """Switch click-to-act on or off for ``provider``."""
         self._enabled_provider(provider).click_to_act = enabled
+        self._outbox.append(ev.ClickToActSwitched(provider, enabled))
         return enabled
 
     def get_click_to_act(self, provider: str) -> bool:

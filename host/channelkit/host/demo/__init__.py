@@ -59,7 +59,11 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="HOST:PORT",
         help="where the web console listens (default: a free loopback port)",
     )
-    demo.add_argument("--state-dir", metavar="DIR", help="keep tokens and provider logs here (default: temporary)")
+    demo.add_argument(
+        "--state-dir",
+        metavar="DIR",
+        help="keep the host's store, tokens and provider logs here, to run again on them (default: temporary)",
+    )
     demo.add_argument("--quiet", action="store_true", help="no live log, only the summary")
     demo.set_defaults(run=run, default_log_level="WARNING")
 
@@ -100,7 +104,7 @@ async def _demo(options: argparse.Namespace, directory: Path) -> int:
     config = demo_config(state, remote=options.remote, seed=options.seed, **addresses)
     counter = _ErrorCounter()
     logging.getLogger("channelkit.reference_providers").addHandler(counter)
-    server = HostServer(config)
+    server = HostServer(config, state_dir=directory)
     port = await server.start()
     address = f"{options.address.rsplit(':', 1)[0]}:{port}"
     remotes = RemoteProviders(state, address) if options.remote else None

@@ -8,7 +8,6 @@ while the demo runs.
 from __future__ import annotations
 
 import importlib.metadata
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,16 +62,9 @@ class DemoState:
 
     @classmethod
     def create(cls, directory: Path, *, remote: bool) -> DemoState:
-        """Make tokens for the agent, the admin and (remote) each provider; write them 0600."""
-        directory.mkdir(parents=True, exist_ok=True)
+        """Tokens for the agent, the admin and (remote) each provider, kept 0600 in ``directory``."""
         names = ["admin", AGENT_ID, *(REFERENCE_PROVIDERS if remote else ())]
-        made = {name: tokens.new_token() for name in names}
-        for name, token in made.items():
-            path = directory / f"{name}.token"
-            path.touch(mode=0o600)
-            os.chmod(path, 0o600)
-            path.write_text(token + "\n", encoding="utf-8")
-        return cls(directory, made)
+        return cls(directory, tokens.kept_tokens(directory, names))
 
 
 def demo_config(

@@ -62,6 +62,7 @@ class InMemoryHost:
             ],
             "limits": {"rate_limit_per_second": 100_000, "rate_limit_burst": 100_000},
             "plugins": {"autoload": False, "handler_timeout_seconds": 5.0},
+            "store": {"kind": "memory"},
         }
         for section, values in (settings or {}).items():
             data.setdefault(section, {}).update(values)
@@ -80,6 +81,7 @@ class InMemoryHost:
 
     async def __aenter__(self) -> InMemoryHost:
         self._app = HostApp(self.config, providers=self._classes)
+        await self._app.open()
         await self._app.start("in-memory")
         return self
 

@@ -22,6 +22,8 @@ from __future__ import annotations
 from channelkit.sdk.runtime import fromproto
 from channelkit.sdk.runtime import rpcs
 from channelkit.sdk.runtime import toproto
+from channelkit.sdk.runtime._cursor import CursorFile
+from channelkit.sdk.runtime._cursor import Processed
 from channelkit.sdk.runtime._dispatch import Fault
 from channelkit.sdk.runtime._dispatch import run_guarded
 from channelkit.sdk.runtime._plugins import HookCall
@@ -38,7 +40,6 @@ from channelkit.sdk.runtime._retry import RetryPolicy
 from channelkit.sdk.runtime._retry import retry_delay
 from channelkit.sdk.runtime._runner import PROTOCOL_VERSIONS
 from channelkit.sdk.runtime._runner import Connection
-from channelkit.sdk.runtime._runner import CursorFile
 from channelkit.sdk.runtime._runner import FatalConnectionError
 from channelkit.sdk.runtime._runner import ProviderRunner
 from channelkit.sdk.runtime._runner import StartFailed
@@ -58,6 +59,7 @@ __all__ = [
     "GrpcConnection",
     "GrpcTransport",
     "HookCall",
+    "Processed",
     "ProviderRunner",
     "RetryPolicy",
     "StartFailed",

@@ -6,9 +6,10 @@ makes a provider behave the same both ways, exactly-once included.
 
 The rule: an event counts as processed, and the cursor moves past it, only
 after its handler returned or was isolated as a fault (it raised or ran past
-its timeout). The stream may deliver an event again after a reconnect; the
-runner skips every ``seq`` at or below its cursor, so a handler never sees an
-event twice and never misses one the host still retains. When the host no
+its timeout); then the host is told (:mod:`._cursor`). The stream may deliver
+an event again after a reconnect; the runner skips every ``seq`` at or below
+its cursor and every ``event_id`` it processed lately, so a handler never sees
+an event twice and never misses one the host still retains. When the host no
 longer retains the events after the cursor (``CURSOR_EXPIRED``), the runner
 re-lists the provider's sessions and hands them to ``on_resync``. Every other
 stream failure goes through the one retry policy (:mod:`._retry`).
@@ -22,7 +23,6 @@ import logging
 from collections.abc import AsyncIterator
 from collections.abc import Awaitable
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Protocol
 from typing import TypeVar
@@ -36,6 +36,9 @@ from channelkit.sdk.errors import CursorExpired
 from channelkit.sdk.models import Session
 from channelkit.sdk.provider import Provider
 from channelkit.sdk.runtime import fromproto
+from channelkit.sdk.runtime._cursor import Acknowledger
+from channelkit.sdk.runtime._cursor import CursorFile
+from channelkit.sdk.runtime._cursor import Processed
 from channelkit.sdk.runtime._dispatch import Fault
 from channelkit.sdk.runtime._dispatch import handler_for
 from channelkit.sdk.runtime._dispatch import run_guarded
@@ -65,26 +68,6 @@ class Connection(Protocol):
     def events(self, after_seq: int) -> AsyncIterator[pb.ProviderEvent]:
         """The provider's events after ``after_seq``, in order, until the stream ends or fails."""
         ...
-
-
-class CursorFile:
-    """The last processed ``seq``, kept in a file so a restarted process resumes where it stopped."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def load(self) -> int | None:
-        """The saved cursor, or ``None`` when there is none yet."""
-        try:
-            return int(self.path.read_text(encoding="ascii").strip())
-        except FileNotFoundError:
-            return None
-
-    def save(self, seq: int) -> None:
-        """Replace the saved cursor atomically."""
-        temporary = self.path.with_suffix(self.path.suffix + ".tmp")
-        temporary.write_text(f"{seq}\n", encoding="ascii")
-        temporary.replace(self.path)
 
 
 async def handshake(transport: Transport) -> pb.HelloResponse:
@@ -123,7 +106,8 @@ class ProviderRunner:
         self.cursor_file = cursor_file
         self.retry = retry or RetryPolicy()
         self.forever = RetryPolicy(None, self.retry.initial, self.retry.maximum)
-        self.cursor = 0
+        self.processed = Processed()
+        self.acks = Acknowledger(self._acknowledge)
         self.host: Host | None = None
         self.started = asyncio.Event()
         self._on_fault = on_fault or (lambda fault: None)
@@ -135,6 +119,15 @@ class ProviderRunner:
     def name(self) -> str:
         """The provider's name."""
         return type(self.provider).name
+
+    @property
+    def cursor(self) -> int:
+        """The ``seq`` of the last processed event."""
+        return self.processed.cursor
+
+    async def _acknowledge(self, seq: int) -> None:
+        request = pb.AcknowledgeEventsRequest(seq=seq)
+        await self.connection.transport.call(ProviderService.AcknowledgeEvents, request)
 
     async def start(self) -> Host:
         """Handshake (retrying while the host is unreachable), then ``on_start``; return the client."""
@@ -152,8 +145,10 @@ class ProviderRunner:
         if fault is not None:
             raise StartFailed(f"provider '{self.name}' did not start: {fault.describe()}")
         if saved is not None:
-            self.cursor = saved
-        else:  # a fresh start gets every event since the handshake, including those on_start caused
+            self.processed = saved
+        elif hello.acknowledged_seq:  # the host remembers where this provider stopped
+            self.processed = Processed(hello.acknowledged_seq)
+        else:  # a first start gets every event since the handshake, including those on_start caused
             await self.resync(initial=True, not_after=hello.head_seq)
         self.started.set()
         return host
@@ -185,14 +180,18 @@ class ProviderRunner:
             await asyncio.sleep(backoff.next_delay())
 
     async def stop(self) -> Fault | None:
-        """Call ``on_stop`` (with the handler timeout)."""
-        return await self._guarded("on_stop", self.provider.on_stop)
+        """Call ``on_stop`` (with the handler timeout), then tell the host the last processed event."""
+        fault = await self._guarded("on_stop", self.provider.on_stop)
+        await self.acks.close()
+        return fault
 
     async def _consume(self, backoff: Backoff) -> None:
         async for message in self.connection.events(self.cursor):
             backoff.reset()
-            if message.seq <= self.cursor:
-                continue  # already processed before a reconnect
+            if self.processed.seen(message.seq, message.event_id):
+                if message.seq > self.cursor:
+                    self._advance(message.seq, message.event_id)  # the same event again: move on, do not repeat it
+                continue
             if not self._keep_going():
                 return
             await self._process(message)
@@ -203,7 +202,7 @@ class ProviderRunner:
         handler = handler_for(self.provider, event) if event is not None else None
         if event is not None and handler is not None:
             await self._guarded(event.handler, functools.partial(handler, event))
-        self._advance(message.seq)
+        self._advance(message.seq, message.event_id)
 
     def _decode(self, message: pb.ProviderEvent) -> events.Event | None:
         """The event's model; ``None`` (logged, skipped) for a kind or value this SDK does not know yet.
@@ -220,10 +219,14 @@ class ProviderRunner:
             log.info("provider %s: skipping event seq %d of a kind this SDK does not know", self.name, message.seq)
         return event
 
-    def _advance(self, seq: int) -> None:
-        self.cursor = seq
+    def _advance(self, seq: int, event_id: str = "") -> None:
+        if event_id:
+            self.processed.done(seq, event_id)
+        else:
+            self.processed.jump(seq)
         if self.cursor_file is not None:
-            self.cursor_file.save(seq)
+            self.cursor_file.save(self.processed)
+        self.acks.note(seq)
 
     async def _guarded(self, name: str, call: Callable[[], Awaitable[object]]) -> Fault | None:
         self._on_handler_start(name)

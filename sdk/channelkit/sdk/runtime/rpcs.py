@@ -122,6 +122,7 @@ class ProviderService(ServiceTable, descriptor=ppb.DESCRIPTOR.services_by_name["
 
     Hello = Rpc(ppb.HelloRequest, ppb.HelloResponse)
     Events = Rpc(ppb.EventsRequest, ppb.ProviderEvent, streaming=True)
+    AcknowledgeEvents = Rpc(ppb.AcknowledgeEventsRequest, ppb.AcknowledgeEventsResponse)
     CanCreateSession = Rpc(ppb.CanCreateSessionRequest, ppb.CanCreateSessionResponse)
     CreateSession = Rpc(ppb.CreateSessionRequest, ppb.CreateSessionResponse)
     GetSession = Rpc(ppb.GetSessionRequest, ppb.GetSessionResponse)
@@ -176,3 +177,4 @@ class HostService(ServiceTable, descriptor=hpb.DESCRIPTOR.services_by_name["Host
 
     ListProviders = Rpc(hpb.ListProvidersRequest, hpb.ListProvidersResponse)
     InjectEvent = Rpc(hpb.InjectEventRequest, hpb.InjectEventResponse)
+    ReinstateProvider = Rpc(hpb.ReinstateProviderRequest, hpb.ReinstateProviderResponse)
