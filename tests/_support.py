@@ -42,7 +42,10 @@ class Secrets:
 
 
 STORE: dict[str, Any] = {"kind": "memory"}
-"""The ``[store]`` of every config made here; the store fixture of a test module sets it per parameter."""
+"""The ``[store]`` of every config made here; the ``_store`` fixture sets it for each test."""
+
+EVERY_STORE = pytest.mark.parametrize("store_kind", ["memory", "sqlite", "postgres"])
+"""Run each test of a module on all three stores: ``pytestmark = EVERY_STORE``."""
 
 
 def make_config(**overrides: Any) -> tuple[HostConfig, Secrets]:

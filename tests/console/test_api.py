@@ -10,6 +10,7 @@ import pytest
 
 from channelkit.v1 import provider_service_pb2 as ppb
 from channelkit.v1 import workspace_pb2 as wpb
+from tests._support import EVERY_STORE
 from tests._support import EventReader
 from tests._support import RunningHost
 from tests._support import shown_toast
@@ -21,6 +22,8 @@ from tests.console._http import bearer
 from tests.console._http import field_of
 from tests.console._http import reason_of
 from tests.console._http import watch
+
+pytestmark = EVERY_STORE
 
 
 @pytest.fixture

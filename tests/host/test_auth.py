@@ -8,8 +8,11 @@ import pytest
 from channelkit.v1 import agent_service_pb2 as apb
 from channelkit.v1 import host_service_pb2 as hpb
 from channelkit.v1 import provider_service_pb2 as ppb
+from tests._support import EVERY_STORE
 from tests._support import RunningHost
 from tests._support import rpc_error
+
+pytestmark = EVERY_STORE
 
 CREATE = ppb.CreateSessionRequest(agent_id="agent-1", title="should never exist")
 

@@ -17,9 +17,12 @@ from channelkit.sdk.runtime.rpcs import ProviderService
 from channelkit.v1 import agent_service_pb2 as apb
 from channelkit.v1 import provider_service_pb2 as ppb
 from channelkit.v1 import workspace_pb2 as wpb
+from tests._support import EVERY_STORE
 from tests._support import RunningHost
 from tests._support import decode_error
 from tests._support import rpc_error
+
+pytestmark = EVERY_STORE
 
 UNKNOWN_PAGE_TYPE = wpb.PageType.ValueType(99)
 

@@ -14,6 +14,7 @@ from channelkit.v1 import agent_service_pb2 as apb
 from channelkit.v1 import host_service_pb2 as hpb
 from channelkit.v1 import provider_service_pb2 as ppb
 from channelkit.v1 import workspace_pb2 as wpb
+from tests._support import EVERY_STORE
 from tests._support import EventReader
 from tests._support import RunningHost
 from tests._support import iterate
@@ -22,6 +23,8 @@ from tests._support import rpc_error
 from tests._support import start_host
 from tests._support import stop_host
 from tests._support import until_marker
+
+pytestmark = EVERY_STORE
 
 TRANSCRIPT = ppb.TabSpec(title="Conversation", page_type=wpb.PAGE_TYPE_TRANSCRIPT)
 SEND = wpb.SessionAction(id="send", label="Send", takes_text=True, enabled=True)

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 
 import grpc
 import pytest
 
-from channelkit.host._runtime import Scope
 from channelkit.host.core import ManualClock
 from channelkit.v1 import agent_service_pb2 as apb
+from channelkit.v1 import host_service_pb2 as hpb
 from channelkit.v1 import provider_service_pb2 as ppb
+from channelkit.v1 import provider_service_pb2_grpc
 from channelkit.v1 import workspace_pb2 as wpb
+from tests._support import EVERY_STORE
+from tests._support import Caller
 from tests._support import EventReader
 from tests._support import RunningHost
 from tests._support import answer_toast
@@ -23,6 +25,8 @@ from tests._support import shown_toast
 from tests._support import start_host
 from tests._support import stop_host
 from tests._support import until_marker
+
+pytestmark = EVERY_STORE
 
 
 async def _make_events(host: RunningHost, count: int) -> None:
@@ -83,26 +87,25 @@ async def test_a_second_stream_replaces_the_first(host: RunningHost) -> None:
 async def test_a_slow_consumer_is_cut_off_and_resumes_without_loss() -> None:
     config, secrets = make_config(limits={"event_retention": 20})
     host = await start_host(config, secrets)
+    # a reader whose flow-control window stays at 64 KiB and that reads nothing while 30 events of 64 KB arrive:
+    # the host cannot write ahead of it, its stream falls behind the 20 retained events, and is cut off
+    narrow = grpc.aio.insecure_channel(f"127.0.0.1:{host.port}", options=[("grpc.http2.bdp_probe", 0)])
     try:
-        call = host.provider("alpha").Events(ppb.EventsRequest())
+        alpha = Caller(provider_service_pb2_grpc.ProviderServiceStub(narrow), secrets.by_name["alpha"])
+        call = alpha.Events(ppb.EventsRequest())
         await _make_events(host, 1)
         first = await iterate(call, 1)
-        runtime = host.server.runtime
-        burst = [  # produced faster than the stream can write: the commands run back to back, in one loop turn
-            runtime.run(
-                Scope(agent="agent-1"),
-                functools.partial(runtime.core.set_presence, "agent-1", "Available" if index % 2 == 0 else "Busy"),
-                lambda result: result,
-            )
-            for index in range(30)
-        ]
-        await asyncio.gather(*burst)
-        error = await rpc_error(iterate(call, 60))
+        bulky = {f"part{n}": "x" * 2000 for n in range(32)}
+        for _ in range(30):
+            request = hpb.InjectEventRequest(provider="alpha", agent_id="agent-1", kind="bulky", attributes=bulky)
+            await host.admin().InjectEvent(request)
+        error = await rpc_error(iterate(call, 40))
         assert (error.code, error.reason) == (grpc.StatusCode.RESOURCE_EXHAUSTED, "SLOW_CONSUMER")
         expired = await rpc_error(iterate(host.provider("alpha").Events(ppb.EventsRequest(after_seq=first[0].seq)), 1))
         assert expired.reason == "CURSOR_EXPIRED"
-        assert host.server.runtime.logs["beta"].head_seq == 31  # others unaffected
+        assert host.server.runtime.logs["beta"].head_seq == 1  # others unaffected
     finally:
+        await narrow.close()
         await stop_host(host)
 
 
@@ -304,6 +307,8 @@ async def test_a_workspace_resume_that_cannot_be_served_starts_with_a_snapshot()
         agent = host.agent("agent-1")
         epoch = (await agent.GetWorkspace(apb.GetWorkspaceRequest())).epoch
         await _make_events(host, 12)
+        runtime = host.server.runtime
+        await runtime.store.trim(runtime.clock.time(), runtime.retention())  # as the host does every minute
         cases = {
             "expired cursor": apb.WatchWorkspaceRequest(after_seq=1, epoch=epoch),
             "another epoch": apb.WatchWorkspaceRequest(after_seq=12, epoch="older-run"),

@@ -7,11 +7,14 @@ import grpc
 from channelkit.v1 import agent_service_pb2 as apb
 from channelkit.v1 import provider_service_pb2 as ppb
 from channelkit.v1 import workspace_pb2 as wpb
+from tests._support import EVERY_STORE
 from tests._support import EventReader
 from tests._support import RunningHost
 from tests._support import answer_toast
 from tests._support import rpc_error
 from tests._support import until_marker
+
+pytestmark = EVERY_STORE
 
 URL_TAB = ppb.TabSpec(title="Record", page_type=wpb.PAGE_TYPE_URL, target="https://crm.example/contact/1")
 

@@ -83,8 +83,8 @@ class HostApp:
         """Every service, for the gRPC server."""
         return [self.provider_binding, self.agent_binding, self.host_binding]
 
-    def _guard_provider(self, identity: Identity) -> None:
-        self.runtime.rate_limiter.take(identity.name)
+    async def _guard_provider(self, identity: Identity) -> None:
+        await self.runtime.rate_limiter.take(identity.name)
 
     async def open(self) -> None:
         """Open the store and load the state it holds (before anything is served)."""

@@ -39,7 +39,7 @@ from channelkit.sdk.runtime.rpcs import Rpc
 from channelkit.sdk.runtime.rpcs import ServiceTable
 
 Context = grpc.aio.ServicerContext[Any, Any]
-Guard = Callable[[Identity], None]
+Guard = Callable[[Identity], Awaitable[None]]
 Req = TypeVar("Req", bound=Message)
 Resp = TypeVar("Resp", bound=Message)
 Unary = Callable[[Message, Context], Awaitable[Message]]
@@ -130,7 +130,7 @@ class ServiceBinding:
     async def _run(self, rpc: Rpc[Any, Any], request: Message, context: Context) -> Message:
         caller = identity()
         if self._guard is not None:
-            self._guard(caller)
+            await self._guard(caller)
         impl: Unary = self._impl(rpc)
         if not rpc.idempotent:
             return await impl(request, context)

@@ -49,6 +49,7 @@ from channelkit.host.core import CoreSettings
 from channelkit.host.core import ProviderInfo
 from channelkit.host.core import SystemClock
 from channelkit.host.core import TemplateCatalog
+from channelkit.host.core import _validate as check
 from channelkit.host.core import events as ev
 from channelkit.host.store import Retention
 from channelkit.host.store import Store
@@ -156,7 +157,7 @@ class HostRuntime:
         self.logs = {p.name: ProviderLog(p.name, limits.event_retention) for p in config.providers}
         self.epoch = ""
         self.feeds = {a.id: AgentFeed(limits.watch_queue, limits.workspace_retention, "") for a in config.agents}
-        self.rate_limiter = RateLimiter(self.clock, limits.rate_limit_per_second, limits.rate_limit_burst)
+        self.rate_limiter = RateLimiter(self.clock, limits.rate_limit_per_second, limits.rate_limit_burst, self.store)
         self.acknowledged: dict[str, int] = {}
         self.quarantines: dict[str, str] = {}
         self.last_errors: dict[str, tuple[str, datetime]] = {}
@@ -334,10 +335,10 @@ class HostRuntime:
         session = self.core.agent_of_session(scope.session) if scope.session else None
         tab = self.core.agent_of_tab(scope.tab) if scope.tab else None
         token = self.core.agent_of_token(*scope.token) if scope.token else None
-        if self.store.shared:
-            if scope.session and session is None:
+        if self.store.shared:  # a malformed id is left to the command, which names the field it came in
+            if session is None and check.is_identifier(scope.session):
                 session = await self.store.locate(session=scope.session)
-            if scope.tab and tab is None:
+            if tab is None and check.is_identifier(scope.tab):
                 tab = await self.store.locate(tab=scope.tab)
             if scope.token and token is None:  # a toast queued on another replica: any agent of the provider
                 found |= {a.id for a in self.core.agents_served(scope.token[0])}
@@ -407,7 +408,7 @@ class HostRuntime:
                 self.core.set_click_to_act_flag(name, stored.click_to_act)
             provider_log = self.logs[name]
             while batch := await self.store.events_after(name, provider_log.head_seq, FOLLOW_BATCH):
-                if batch[0].seq != provider_log.head_seq + 1:  # trimmed meanwhile: start from what is kept
+                if batch[0].seq > provider_log.head_seq + 1:  # trimmed meanwhile: start from what is kept
                     provider_log.reset([], batch[0].seq - 1)
                 self._retain(name, batch)
 

@@ -57,15 +57,14 @@ class SignIns:
     async def lookup(self, cookie: str) -> Identity | None:
         """The agent signed in with ``cookie``, unless it expired or was signed out."""
         digest = _digest(cookie)
-        found = self._by_digest.get(digest)
-        if found is None and self._store.shared:  # signed in on another replica
+        if self._store.shared:  # signed in, or out, on another replica: the database alone knows
             found = await self._store.find_sign_in(digest)
-            if found is not None:
-                self._by_digest[digest] = found
+        else:
+            found = self._by_digest.get(digest)
         if found is None:
             return None
         if found.expires_at <= self._time():
-            del self._by_digest[digest]
+            self._by_digest.pop(digest, None)
             await self._store.drop_sign_ins([digest])
             return None
         return Identity(Role.AGENT, found.agent_id)

@@ -39,6 +39,11 @@ def identifier(field: str, value: str, *, max_len: int = limits.ID_MAX) -> str:
     return value
 
 
+def is_identifier(value: str) -> bool:
+    """True when :func:`identifier` would accept ``value`` (for a lookup that must not fail on bad input)."""
+    return 0 < len(value) <= limits.ID_MAX and _ID.fullmatch(value) is not None
+
+
 def optional_identifier(field: str, value: str) -> str:
     """An id that may be empty."""
     return identifier(field, value) if value else value

@@ -295,6 +295,13 @@ class Store(ABC):
     async def ping(self) -> None:
         """Raise StoreUnavailable unless the store answers now."""
 
+    async def take_token(self, provider: str, rate: float, burst: int) -> float:
+        """Spend one token of ``provider``'s bucket shared by every replica: 0 when granted, else the wait in seconds.
+
+        Only a shared store has such a bucket; a host alone keeps its own in memory.
+        """
+        raise NotImplementedError(f"a {self.kind} store has one host: it limits rates in memory")
+
     async def lease(self, name: str) -> bool:
         """Take the lease to run in-process provider ``name`` here; True when this host holds it.
 

@@ -27,6 +27,7 @@ import uuid
 from collections.abc import AsyncIterator
 from collections.abc import Awaitable
 from collections.abc import Callable
+from collections.abc import Mapping
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -60,6 +61,17 @@ log = logging.getLogger(__name__)
 CHANNEL = "channelkit"
 """The NOTIFY channel: payload ``<replica> provider|agent <name>``."""
 _SCHEMA_LOCK = 0x63686B5F736368  # one advisory lock for creating or migrating the schema
+_TAKE_TOKEN = """
+INSERT INTO rate_buckets AS b (provider, tokens, at, granted)
+VALUES (%(p)s, %(burst)s - 1, extract(epoch FROM clock_timestamp()), 1)
+ON CONFLICT (provider) DO UPDATE SET
+  tokens = LEAST(%(burst)s, b.tokens + (excluded.at - b.at) * %(rate)s)
+           - CASE WHEN LEAST(%(burst)s, b.tokens + (excluded.at - b.at) * %(rate)s) >= 1 THEN 1 ELSE 0 END,
+  granted = CASE WHEN LEAST(%(burst)s, b.tokens + (excluded.at - b.at) * %(rate)s) >= 1 THEN 1 ELSE 0 END,
+  at = excluded.at
+RETURNING granted = 1, tokens
+"""
+"""A token bucket shared by every replica: refill by elapsed time, spend one if there is one."""
 _LOST = (psycopg.OperationalError, psycopg.InterfaceError, psycopg_pool.PoolTimeout, psycopg_pool.PoolClosed)
 
 
@@ -69,7 +81,7 @@ class _Connection:
     def __init__(self, connection: psycopg.Connection[Any]) -> None:
         self.raw = connection
 
-    def execute(self, statement: str, args: Sequence[Any] = ()) -> psycopg.Cursor[Any]:
+    def execute(self, statement: str, args: Sequence[Any] | Mapping[str, Any] = ()) -> psycopg.Cursor[Any]:
         return self.raw.execute(_sql.postgres_sql(statement), args)
 
     def value(self, statement: str, args: Sequence[Any] = ()) -> Any:  # noqa: ANN401
@@ -304,6 +316,14 @@ class PostgresStore(Store):
         """Raise StoreUnavailable unless the database answers now (the leases' session too)."""
         await self._call(lambda c: c.execute("SELECT 1").fetchone())
         await self._thread(self._check_leases)
+
+    async def take_token(self, provider: str, rate: float, burst: int) -> float:
+        """One statement on the provider's bucket row, timed by the database's clock (the same for every replica)."""
+        row = await self._call(
+            lambda c: c.execute(_TAKE_TOKEN, {"p": provider, "rate": rate, "burst": burst}).fetchone()
+        )
+        granted, tokens = row if row else (True, 0.0)
+        return 0.0 if granted else (1.0 - tokens) / rate
 
     async def lease(self, name: str) -> bool:
         """Take the lease on running in-process provider ``name``: one replica at a time holds it."""

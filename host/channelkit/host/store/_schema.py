@@ -1,7 +1,7 @@
 """The tables of a store and the steps from each schema version to the next; one text for both SQL engines.
 
 Version 1 is the first stored layout; version 2 added the providers'
-acknowledged cursors and the console's sign-ins. A host opening an older
+acknowledged cursors, the console's sign-ins and the providers' shared rate-limit buckets. A host opening an older
 store runs the steps it lacks, in one transaction; it refuses a newer one.
 """
 
@@ -46,6 +46,8 @@ STEPS: dict[int, list[str]] = {
     2: [
         "ALTER TABLE providers ADD COLUMN acked_seq {int} NOT NULL DEFAULT 0",
         "CREATE TABLE sign_ins (digest TEXT PRIMARY KEY, agent_id TEXT NOT NULL, expires_at {real} NOT NULL)",
+        "CREATE TABLE rate_buckets (provider TEXT PRIMARY KEY, tokens {real} NOT NULL, at {real} NOT NULL,"
+        " granted {int} NOT NULL)",
     ],
 }
 """Version → the statements that bring the version before it up to it."""
