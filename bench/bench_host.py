@@ -10,14 +10,18 @@ share a core. Two phases over loopback, each for ``--duration`` seconds with
    ``RequestFocusSession`` → agent ``CloseSession``, while the provider's
    ``Events`` stream is consumed.
 
-It prints throughput and p50/p99 latency of both and their ratio. Run it with
-``tox -e bench`` or ``python bench/bench_host.py``.
+It prints throughput and p50/p99 latency of both and their ratio, and the
+p99 of a committed ``CreateSession`` alone. ``--store memory sqlite postgres``
+runs the same cycle against each store (PostgreSQL: ``--dsn``, or a throwaway
+server from Debian's binaries) and compares each with the memory store. Run it
+with ``tox -e bench`` or ``python bench/bench_host.py``.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import statistics
 import subprocess
@@ -41,6 +45,8 @@ from channelkit.v1 import provider_service_pb2_grpc
 from channelkit.v1 import workspace_pb2 as wpb
 
 NOOP = "/channelkit.bench.Bench/Noop"
+CREATE_LATENCIES: list[float] = []
+"""Each committed CreateSession of the measured phase, in seconds."""
 
 
 def _noop_handler() -> grpc.GenericRpcHandler:
@@ -59,11 +65,20 @@ async def _serve(config_path: str) -> None:
     await server.wait_for_termination()
 
 
-def _write_config(directory: Path) -> tuple[Path, str, str]:
+def _store_section(store: str, directory: Path, dsn: str) -> str:
+    if store == "sqlite":
+        return f'[store]\nkind = "sqlite"\npath = "{directory / "bench.db"}"\n'
+    if store == "postgres":
+        return f'[store]\nkind = "postgres"\ndsn = "{dsn}"\n'
+    return '[store]\nkind = "memory"\n'
+
+
+def _write_config(directory: Path, store: str, dsn: str) -> tuple[Path, str, str]:
     provider_token, agent_token = tokens.new_token(), tokens.new_token()
-    path = directory / "bench.toml"
+    path = directory / f"bench-{store}.toml"
     path.write_text(
-        f"""
+        _store_section(store, directory, dsn)
+        + f"""
 [console]
 enabled = false
 
@@ -94,6 +109,7 @@ token_sha256 = "{tokens.hash_token(provider_token)}"
 async def _run_phase(workers: int, duration: float, one: Callable[[], Awaitable[None]]) -> tuple[list[float], float]:
     latencies: list[float] = []
     stop_at = time.perf_counter() + duration
+    CREATE_LATENCIES.clear()
 
     async def worker() -> None:
         while time.perf_counter() < stop_at:
@@ -132,9 +148,11 @@ async def _bench(address: str, provider_token: str, agent_token: str, options: a
         tab = ppb.TabSpec(title="Record", page_type=wpb.PAGE_TYPE_URL, target="https://crm.example/1")
 
         async def cycle() -> None:
+            started = time.perf_counter()
             created = await provider.CreateSession(
                 ppb.CreateSessionRequest(agent_id="agent-1", title="Call"), metadata=as_provider
             )
+            CREATE_LATENCIES.append(time.perf_counter() - started)
             session_id = created.session.id
             await provider.CreateTab(ppb.CreateTabRequest(session_id=session_id, tab=tab), metadata=as_provider)
             await provider.RequestFocusSession(
@@ -154,6 +172,7 @@ async def _bench(address: str, provider_token: str, agent_token: str, options: a
         reader = asyncio.ensure_future(consume_events())
         await _run_phase(options.concurrency, 1.0, cycle)  # warm-up
         host = _summary(*await _run_phase(options.concurrency, options.duration, cycle), rpcs_per_op=4)
+        host["create_p99_ms"] = statistics.quantiles(CREATE_LATENCIES, n=100)[98] * 1000
         await asyncio.sleep(0.5)
         reader.cancel()
         return {
@@ -165,16 +184,17 @@ async def _bench(address: str, provider_token: str, agent_token: str, options: a
         }
 
 
-def _report(result: dict[str, Any], options: argparse.Namespace) -> str:
+def _report(store: str, result: dict[str, Any], options: argparse.Namespace) -> str:
     base, host = result["baseline_noop"], result["host_cycle"]
     return "\n".join(
         [
-            f"channelkit host benchmark: {options.duration:g} s per phase, {options.concurrency} concurrent workers,"
-            " loopback, server in its own process",
+            f"channelkit host benchmark, {store} store: {options.duration:g} s per phase, {options.concurrency}"
+            " concurrent workers, loopback, server in its own process",
             f"  baseline no-op RPC     : {base['rpcs_per_s']:8.0f} RPC/s   p50 {base['p50_ms']:6.2f} ms"
             f"   p99 {base['p99_ms']:6.2f} ms",
             f"  host cycle (4 RPCs)    : {host['ops_per_s']:8.0f} cycles/s = {host['rpcs_per_s']:.0f} RPC/s"
             f"   cycle p50 {host['p50_ms']:6.2f} ms   p99 {host['p99_ms']:6.2f} ms",
+            f"  committed CreateSession p99: {host['create_p99_ms']:.2f} ms",
             f"  provider events consumed during the cycle phase: {result['events_consumed']}",
             f"  ratio baseline/host RPC throughput: {result['throughput_ratio_rpc']:.2f}x"
             f"   (host per-RPC p50 latency is {result['latency_ratio_per_rpc_p50']:.2f}x the baseline's)",
@@ -188,27 +208,59 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per phase (default 5)")
     parser.add_argument("--concurrency", type=int, default=8, help="concurrent workers (default 8)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
+    parser.add_argument(
+        "--store",
+        nargs="+",
+        choices=["memory", "sqlite", "postgres"],
+        default=["memory"],
+        help="the stores to run the cycle on, in turn (default memory)",
+    )
+    parser.add_argument("--dsn", help="postgres: the database to use (default: a throwaway server)")
     parser.add_argument("--serve", metavar="CONFIG", help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.serve:
         asyncio.run(_serve(options.serve))
         return 0
-    with tempfile.TemporaryDirectory() as tmp:
-        config, provider_token, agent_token = _write_config(Path(tmp))
-        with subprocess.Popen(
-            [sys.executable, __file__, "--serve", str(config)], stdout=subprocess.PIPE, text=True
-        ) as server:
-            try:
-                assert server.stdout is not None
-                port = int(server.stdout.readline())
-                result = asyncio.run(_bench(f"127.0.0.1:{port}", provider_token, agent_token, options))
-            finally:
-                server.terminate()
-                server.wait(timeout=30)
-    print(_report(result, options))
+    results: dict[str, dict[str, Any]] = {}
+    with contextlib.ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        dsn = options.dsn or ""
+        if "postgres" in options.store and not dsn:
+            dsn = _throwaway_postgres(stack)
+        for store in options.store:
+            results[store] = _one_store(store, tmp, dsn, options)
+            print(_report(store, results[store], options), flush=True)
+    if "memory" in results and len(results) > 1:
+        memory = results["memory"]["host_cycle"]["rpcs_per_s"]
+        print("throughput against the memory store (same cycle, same run):")
+        for store, result in results.items():
+            print(f"  {store:9s}: {result['host_cycle']['rpcs_per_s'] / memory:.2f}x")
     if options.json:
-        print(json.dumps(result, indent=2))
+        print(json.dumps(results, indent=2))
     return 0
+
+
+def _one_store(store: str, directory: Path, dsn: str, options: argparse.Namespace) -> dict[str, Any]:
+    config, provider_token, agent_token = _write_config(directory, store, dsn)
+    with subprocess.Popen(
+        [sys.executable, __file__, "--serve", str(config)], stdout=subprocess.PIPE, text=True
+    ) as server:
+        try:
+            assert server.stdout is not None
+            port = int(server.stdout.readline())
+            return asyncio.run(_bench(f"127.0.0.1:{port}", provider_token, agent_token, options))
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+def _throwaway_postgres(stack: contextlib.ExitStack) -> str:
+    """A PostgreSQL server for this run only, as the tests start one (Debian's binaries, a free port)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from tests._postgres import postgres_server  # the one helper that starts a server for the tests and here
+
+    server = stack.enter_context(postgres_server(fsync=True))
+    return server.create_database("bench")
 
 
 if __name__ == "__main__":

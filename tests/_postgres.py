@@ -50,6 +50,8 @@ class PostgresServer:
     data: Path
     port: int
     as_user: list[str]
+    fsync: bool = False
+    """Tests run without fsync (a test's data need not survive a power loss); a benchmark with it."""
 
     @property
     def admin_dsn(self) -> str:
@@ -70,7 +72,8 @@ class PostgresServer:
 
     def start(self) -> None:
         """Start (or start again) on the same port and data directory."""
-        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.data} -c fsync=off -c max_connections=300"
+        fsync = "on" if self.fsync else "off"
+        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.data} -c fsync={fsync} -c max_connections=300"
         self._pg_ctl("-o", options, "-l", str(self.data / "server.log"), "-w", "start")
 
     def stop(self, mode: str = "fast") -> None:
@@ -90,7 +93,7 @@ class PostgresServer:
 
 
 @contextlib.contextmanager
-def postgres_server() -> Iterator[PostgresServer]:
+def postgres_server(*, fsync: bool = False) -> Iterator[PostgresServer]:
     """initdb into a temporary directory, start on a free port, stop and remove it afterwards."""
     bin_dir = _bin_dir()
     as_user: list[str] = []
@@ -105,7 +108,7 @@ def postgres_server() -> Iterator[PostgresServer]:
         capture_output=True,
         timeout=120,
     )
-    server = PostgresServer(bin_dir, data, free_port(), as_user)
+    server = PostgresServer(bin_dir, data, free_port(), as_user, fsync)
     server.start()
     try:
         yield server

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import AsyncIterator
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,9 @@ from tests._support import start_host
 from tests._support import stop_host
 
 _databases = itertools.count(1)
+
+# Every host the tests start (subprocesses too) checks that its incremental writes miss no change of a session.
+os.environ.setdefault("CHANNELKIT_VERIFY_PERSISTENCE", "1")
 
 
 @pytest.fixture(scope="session")
@@ -43,7 +47,7 @@ def store_kind() -> str:
 
 
 @pytest.fixture(autouse=True)
-def _store(store_kind: str, request: pytest.FixtureRequest) -> Iterator[dict[str, Any]]:
+def store_settings(store_kind: str, request: pytest.FixtureRequest) -> Iterator[dict[str, Any]]:
     """Point every config the test makes (``make_config``) at the store of ``store_kind``."""
     if store_kind == "sqlite":
         tmp_path: Path = request.getfixturevalue("tmp_path")

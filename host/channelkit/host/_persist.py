@@ -45,25 +45,38 @@ class _Snapshot:
 class Persistence:
     """The committed rows of every workspace, and the difference a command made."""
 
-    def __init__(self, core: Core) -> None:
+    def __init__(self, core: Core, *, verify: bool = False) -> None:
         self._core = core
+        self.verify = verify
         self._committed: dict[str, _Committed] = {}
         self._pending: dict[str, _Snapshot] = {}
 
     def seed(self, agent_id: str) -> None:
         """Take the workspace as it is now as committed (it was just loaded from the store)."""
-        self._keep(agent_id, self._snapshot(self._core.workspace(agent_id)))
+        self._keep(agent_id, self._snapshot(self._core.workspace(agent_id), {}, set()))
 
     def _keep(self, agent_id: str, now: _Snapshot) -> None:
         self._committed[agent_id] = _Committed(
             now.row, now.sessions, {k: v[2] for k, v in now.toasts.items()}, now.tabs
         )
 
-    def changes(self, agent_id: str, *, version: int, feed_seq: int, deadline: float | None) -> WorkspaceWrite:
-        """The rows of ``agent_id``'s workspace that differ from the last commit."""
+    def changes(
+        self, agent_id: str, *, version: int, feed_seq: int, deadline: float | None, touched: set[str]
+    ) -> WorkspaceWrite:
+        """The rows of ``agent_id``'s workspace that differ from the last commit.
+
+        ``touched`` names the sessions the command's workspace deltas name:
+        only those (and new ones) are serialized again, the rest are the rows
+        last committed. Every change of a session reaches the agent as a
+        delta naming it, so nothing is missed; with ``verify`` the full
+        comparison runs too and a miss fails loudly (the test suite runs so).
+        """
         ws = self._core.workspace(agent_id)
         before = self._committed.get(agent_id, _Committed())
-        now = self._pending[agent_id] = self._snapshot(ws)
+        now = self._pending[agent_id] = self._snapshot(ws, before.sessions, touched)
+        if self.verify:
+            full = self._snapshot(ws, {}, set())
+            assert full.sessions == now.sessions, f"a session changed without a delta naming it: {agent_id}"
         write = WorkspaceWrite(agent_id, version, feed_seq, deadline, row=now.row if now.row != before.row else None)
         write.sessions = {sid: doc for sid, doc in now.sessions.items() if before.sessions.get(sid) != doc}
         write.closed_sessions = [sid for sid in before.sessions if sid not in now.sessions]
@@ -88,8 +101,11 @@ class Persistence:
         self._pending.pop(agent_id, None)
 
     @staticmethod
-    def _snapshot(ws: Workspace) -> _Snapshot:
-        sessions = {sid: codec.session_row(s) for sid, s in ws.sessions.items()}
+    def _snapshot(ws: Workspace, kept: dict[str, bytes], touched: set[str]) -> _Snapshot:
+        sessions = {
+            sid: kept[sid] if sid in kept and sid not in touched else codec.session_row(s)
+            for sid, s in ws.sessions.items()
+        }
         toasts = {
             tid: (t.provider, t.action is not None, codec.toast_row(t))
             for tid, t in (*ws.pending.items(), *ws.resolved.items())

@@ -17,8 +17,10 @@ import contextlib
 import contextvars
 import functools
 import logging
+import os
 import uuid
 from collections.abc import AsyncIterator
+from collections.abc import Awaitable
 from collections.abc import Callable
 from collections.abc import Coroutine
 from collections.abc import Sequence
@@ -33,6 +35,7 @@ from channelkit.host import _toproto as toproto
 from channelkit.host._auth import Identity
 from channelkit.host._auth import Role
 from channelkit.host._auth import TokenTable
+from channelkit.host._idempotency import Call
 from channelkit.host._idempotency import current_call
 from channelkit.host._persist import Persistence
 from channelkit.host._persist import workspace_of
@@ -163,7 +166,7 @@ class HostRuntime:
         self.last_errors: dict[str, tuple[str, datetime]] = {}
         self.error_counts: dict[str, int] = {}
         self.toasts = ToastTimer(self.clock, self._expire)
-        self.persist = Persistence(self.core)
+        self.persist = Persistence(self.core, verify=bool(os.environ.get("CHANNELKIT_VERIFY_PERSISTENCE")))
         self._versions: dict[str, int] = {}
         self._locks: dict[str, asyncio.Lock] = {a.id: asyncio.Lock() for a in config.agents}
         self._calls: dict[tuple[str, str], asyncio.Lock] = {}
@@ -171,6 +174,8 @@ class HostRuntime:
         self.reloaded: list[Callable[[], Coroutine[Any, Any, None]]] = []
         """Called after the state was reloaded from a store that came back."""
         self._up = asyncio.Event()
+        self.serving_changed: list[Callable[[bool], None]] = []
+        """Told when the host starts or stops serving because its store went away or came back (health)."""
         self._closing = False
         self._tasks: set[asyncio.Future[object]] = set()
         self._daemons: list[asyncio.Future[None]] = []
@@ -183,10 +188,14 @@ class HostRuntime:
 
     @serving.setter
     def serving(self, up: bool) -> None:
+        was = self._up.is_set()
         if up:
             self._up.set()
         else:
             self._up.clear()
+        if up != was:
+            for listener in self.serving_changed:
+                listener(up)
 
     # --- opening and closing ------------------------------------------------------------------
 
@@ -294,18 +303,22 @@ class HostRuntime:
         """
         agents = await self._agents_of(scope)
         call = current_call.get()
-        async with self._hold(agents, call):
-            if not self.serving:
-                raise StoreUnavailable("the host's store is not answering; the call changed nothing, retry later")
-            also = [f"call {call.caller} {call.request_id}"] if call is not None else []
-            async with self.store.transaction(agents, also=also) as tx:
-                await self._refresh(tx, agents)
-                if call is not None and (record := await tx.idempotent(call.caller, call.request_id)) is not None:
-                    return call.replay(record)  # type: ignore[return-value]
-                result, outputs = self._command(command)
-                response = respond(result)
-                unit, deliveries = self._unit(agents, outputs, response)
-                await self._commit(tx, unit, agents)
+        async with self._hold_call(call):
+            async with self._hold(agents):
+                if not self.serving:
+                    raise StoreUnavailable("the host's store is not answering; the call changed nothing, retry later")
+                also = [f"call {call.caller} {call.request_id}"] if call is not None else []
+                async with self.store.transaction(agents, also=also) as tx:
+                    await self._refresh(tx, agents)
+                    if call is not None and (record := await tx.idempotent(call.caller, call.request_id)):
+                        return call.replay(record)  # type: ignore[return-value]
+                    result, outputs = self._command(command)
+                    response = respond(result)
+                    unit, deliveries = self._unit(agents, outputs, response)
+                    durable = await self._commit(tx, unit)
+            # the workspace is free for the next command while this one is written (a one-writer store keeps
+            # commits in order); the reply and the deliveries wait until it is durable
+            await self._durable(durable)
             self._deliver(deliveries, unit)
         return response
 
@@ -313,7 +326,7 @@ class HostRuntime:
         """Answer a query from memory, after reloading a workspace another replica changed (a shared store)."""
         if self.store.shared:
             agents = await self._agents_of(scope)
-            async with self._hold(agents, None), self.store.transaction(agents, lock=False) as tx:
+            async with self._hold(agents), self.store.transaction(agents, lock=False) as tx:
                 await self._refresh(tx, agents)
         return query()
 
@@ -346,21 +359,27 @@ class HostRuntime:
         return sorted(found)
 
     @contextlib.asynccontextmanager
-    async def _hold(self, agents: list[str], call: object) -> AsyncIterator[None]:
-        """One command at a time per workspace (and per request_id) in this process, in a fixed order."""
+    async def _hold_call(self, call: Call | None) -> AsyncIterator[None]:
+        """One call per request_id at a time in this process, until its reply (a retry waits, then replays)."""
+        if call is None:
+            yield
+            return
+        key = (call.caller, call.request_id)
+        lock = self._calls.setdefault(key, asyncio.Lock())
+        try:
+            async with lock:
+                yield
+        finally:
+            if not lock.locked() and self._calls.get(key) is lock:
+                del self._calls[key]
+
+    @contextlib.asynccontextmanager
+    async def _hold(self, agents: list[str]) -> AsyncIterator[None]:
+        """One command at a time per workspace in this process, taken in a fixed order."""
         async with contextlib.AsyncExitStack() as stack:
-            if call is not None:
-                key = (call.caller, call.request_id)  # type: ignore[attr-defined]
-                lock = self._calls.setdefault(key, asyncio.Lock())
-                await stack.enter_async_context(lock)
-                stack.callback(self._release_call, key, lock)
             for agent in agents:
                 await stack.enter_async_context(self._locks[agent])
             yield
-
-    def _release_call(self, key: tuple[str, str], lock: asyncio.Lock) -> None:
-        if not lock.locked() and self._calls.get(key) is lock:
-            del self._calls[key]
 
     async def _refresh(self, tx: Transaction, agents: list[str]) -> None:
         """Reload a workspace another replica changed since this host last saw it (a shared store only).
@@ -450,8 +469,8 @@ class HostRuntime:
                 unit.deltas.append(
                     (output.agent_id, toproto.workspace_event(output.payload, feed.reserve(), feed.epoch, now))
                 )
-            elif isinstance(output, AnalyticsEvent):
-                unit.analytics.append(output)
+            elif isinstance(output, AnalyticsEvent) and self.analytics.sinks:
+                unit.analytics.append(output)  # kept until the sinks have it: a crash in between loses none
             elif isinstance(output, ev.ClickToActSwitched):
                 unit.click_to_act[output.provider] = output.enabled
             else:
@@ -460,25 +479,38 @@ class HostRuntime:
         if call is not None and isinstance(response, Message):
             unit.idempotency = call.record(response, at + self.config.limits.idempotency_window_seconds)
         if self.store.durable:
+            touched = {sid for output in outputs if isinstance(output, ev.ToAgent) for sid in _sessions_of(output)}
             for agent in agents:
                 version = self._versions.get(agent, 0) + 1
                 deadline = self.core.toast_deadline(agent)
+                feed_seq = self.feeds[agent].reserved_seq
                 unit.workspaces.append(
-                    self.persist.changes(
-                        agent, version=version, feed_seq=self.feeds[agent].reserved_seq, deadline=deadline
-                    )
+                    self.persist.changes(agent, version=version, feed_seq=feed_seq, deadline=deadline, touched=touched)
                 )
         return unit, rest
 
-    async def _commit(self, tx: Transaction, unit: Unit, agents: list[str]) -> None:
+    async def _commit(self, tx: Transaction, unit: Unit) -> Awaitable[None]:
+        """Hand the unit to the store; what it wrote is the base of the next command's changes from now on.
+
+        Should the write fail, the host reloads what the store holds, so a
+        later command built on this one's rows never outlives it.
+        """
         try:
-            await tx.commit(unit)
+            durable = await tx.commit(unit)
         except StoreUnavailable:
             self._store_lost()
             raise
         for write in unit.workspaces:
             self._versions[write.agent_id] = write.version
             self.persist.committed(write.agent_id)
+        return durable
+
+    async def _durable(self, durable: Awaitable[None]) -> None:
+        try:
+            await durable
+        except StoreUnavailable:
+            self._store_lost()
+            raise
 
     def _deliver(self, rest: list[ev.Output], unit: Unit) -> None:
         """After the commit: events to their providers' logs, deltas to the watchers, analytics to the sinks."""
@@ -495,7 +527,9 @@ class HostRuntime:
             self.background(self.store.delivered([a.id for a in unit.analytics]))
         changed = False
         for output in rest:
-            if isinstance(output, ev.ToastDeadline):
+            if isinstance(output, AnalyticsEvent):  # no sink to hand it to: only the host's own counters
+                self.analytics.record(output)
+            elif isinstance(output, ev.ToastDeadline):
                 changed |= self.toasts.note(output.agent_id, output.at)
             elif isinstance(output, ev.Notice):
                 log.warning("%s", output.message)
@@ -584,6 +618,18 @@ class HostRuntime:
 
 def _nothing(_result: object) -> None:
     """The reply of a command nobody called (a timer's, a shutdown's)."""
+
+
+def _sessions_of(delta: ev.ToAgent) -> tuple[str, ...]:
+    """The sessions a workspace delta says changed (their rows are written again)."""
+    payload = delta.payload
+    if isinstance(payload, ev.SessionUpdated):
+        return (payload.session.id,)
+    if isinstance(payload, apb.FocusChanged):
+        return (payload.session_id, payload.previous_session_id)
+    if isinstance(payload, apb.SessionRemoved | apb.AttentionAlert | apb.TabRefreshRequested | ev.TranscriptAppended):
+        return (payload.session_id,)
+    return ()
 
 
 def _spawn(work: Coroutine[Any, Any, T]) -> asyncio.Task[T]:

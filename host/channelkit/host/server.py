@@ -106,14 +106,26 @@ class HostServer:
                 self._server = None
                 raise
         await self.app.start(f"{target.rsplit(':', 1)[0]}:{self.port}")
-        for name in ["", *(s.descriptor.full_name for s in SERVICES)]:
-            await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        await self._set_health(serving=True)
+        self.runtime.serving_changed.append(self._store_changed)
         return self.port
+
+    async def _set_health(self, *, serving: bool) -> None:
+        status = health_pb2.HealthCheckResponse.SERVING if serving else health_pb2.HealthCheckResponse.NOT_SERVING
+        for name in ["", *(s.descriptor.full_name for s in SERVICES)]:
+            await self.health.set(name, status)
+
+    def _store_changed(self, serving: bool) -> None:
+        """The store went away or came back: health says so, so a load balancer sends calls elsewhere meanwhile."""
+        if self._server is not None:
+            self.runtime.background(self._set_health(serving=serving))
 
     async def stop(self, grace: float | None = None) -> None:
         """Health NOT_SERVING, end toasts and streams, then stop with grace."""
         if self._server is None:
             return
+        if self._store_changed in self.runtime.serving_changed:
+            self.runtime.serving_changed.remove(self._store_changed)
         await self.health.enter_graceful_shutdown()
         seconds = self.config.server.shutdown_grace_seconds if grace is None else grace
         await self.app.stop(max(seconds, 1.0))

@@ -10,10 +10,10 @@ record. Nothing is delivered before the commit; nothing committed is lost.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from abc import ABC
 from abc import abstractmethod
-from collections.abc import AsyncIterator
 from collections.abc import Awaitable
 from collections.abc import Callable
 from collections.abc import Sequence
@@ -196,8 +196,16 @@ class Transaction(ABC):
         return []
 
     @abstractmethod
-    async def commit(self, unit: Unit) -> None:
-        """Write ``unit`` and give its events their ``seq``; StoreUnavailable when that fails (nothing written)."""
+    async def commit(self, unit: Unit) -> Awaitable[None]:
+        """Hand ``unit`` to the store; the awaitable returned completes once it is durable, its events numbered.
+
+        A store with one writer returns at once with the write queued (its
+        commits land in the order they were handed over, so the next command
+        on the workspace may run meanwhile); one that replicas share returns
+        once the transaction committed. Either raises StoreUnavailable when
+        the write failed: nothing of it, or of anything handed over after it,
+        was written.
+        """
 
 
 class Store(ABC):
@@ -331,7 +339,8 @@ class Retention:
     closed_session_seconds: float
 
 
-@contextlib.asynccontextmanager
-async def no_lock(tx: Transaction) -> AsyncIterator[Transaction]:
-    """A transaction that holds nothing (a store only this host writes)."""
-    yield tx
+def durable_now() -> asyncio.Future[None]:
+    """The commit result of a store whose commit has already completed when it returns."""
+    done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    done.set_result(None)
+    return done

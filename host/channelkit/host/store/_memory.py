@@ -7,6 +7,7 @@ lives as long as the process.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
@@ -23,6 +24,7 @@ from channelkit.host.store._base import StoredWorkspace
 from channelkit.host.store._base import StoreInfo
 from channelkit.host.store._base import Transaction
 from channelkit.host.store._base import Unit
+from channelkit.host.store._base import durable_now
 from channelkit.v1 import agent_service_pb2 as apb
 from channelkit.v1 import provider_service_pb2 as ppb
 
@@ -134,6 +136,7 @@ class _MemoryTransaction(Transaction):
     async def load(self, agent_id: str) -> StoredWorkspace | None:
         return None
 
-    async def commit(self, unit: Unit) -> None:
+    async def commit(self, unit: Unit) -> asyncio.Future[None]:
         if unit.idempotency is not None:
             self._store.remember(unit.idempotency)
+        return durable_now()

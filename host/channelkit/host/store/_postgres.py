@@ -53,13 +53,14 @@ from channelkit.host.store._base import StoreUnavailable
 from channelkit.host.store._base import Transaction
 from channelkit.host.store._base import Unit
 from channelkit.host.store._base import check_version
+from channelkit.host.store._base import durable_now
 from channelkit.v1 import agent_service_pb2 as apb
 from channelkit.v1 import provider_service_pb2 as ppb
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 CHANNEL = "channelkit"
-"""The NOTIFY channel: payload ``<replica> provider|agent <name>``."""
+"""The NOTIFY channel: payload ``<replica> <kind>:<name> ...`` (kind ``provider`` or ``agent``)."""
 _SCHEMA_LOCK = 0x63686B5F736368  # one advisory lock for creating or migrating the schema
 _TAKE_TOKEN = """
 INSERT INTO rate_buckets AS b (provider, tokens, at, granted)
@@ -155,7 +156,8 @@ class PostgresStore(Store):
             raise
 
     async def reload(self) -> StoredState:
-        """Load the committed state again."""
+        """Load the committed state again (the database came back: connections from before it left are dropped)."""
+        await self._thread(self._pool.check)
         return await self._call(self._load)
 
     def _load(self, connection: _Connection) -> StoredState:
@@ -284,7 +286,7 @@ class PostgresStore(Store):
         self, connection: _Connection, kind: str, name: str, work: Callable[..., None], *args: object
     ) -> None:
         work(connection, *args)
-        connection.execute("SELECT pg_notify(?, ?)", (CHANNEL, f"{self.replica} {kind} {name}"))
+        connection.execute("SELECT pg_notify(?, ?)", (CHANNEL, f"{self.replica} {kind}:{name}"))
 
     async def delivered(self, analytics_ids: list[str]) -> None:
         """Forget analytics the sinks received."""
@@ -374,8 +376,11 @@ class PostgresStore(Store):
             self._listener = await psycopg.AsyncConnection.connect(self.dsn, autocommit=True, connect_timeout=5)
             await self._listener.execute(f"LISTEN {CHANNEL}")
             async for notice in self._listener.notifies():
-                replica, kind, name = notice.payload.split(" ", 2)
-                if replica != self.replica:
+                replica, *news = notice.payload.split(" ")
+                if replica == self.replica:
+                    continue
+                for item in news:
+                    kind, _, name = item.partition(":")
                     await on_news(kind, name)
         except _LOST as exc:
             raise self.unavailable(exc) from None
@@ -397,9 +402,10 @@ class _PostgresTransaction(Transaction):
 
     def begin(self, agent_ids: list[str], locks: list[str]) -> None:
         try:
-            for key in sorted({lock_key(name) for name in locks}):
-                self._connection.execute("SELECT pg_advisory_xact_lock(?)", (key,))
-            self.versions = _sql.versions(self._connection, agent_ids)
+            with self._connection.raw.pipeline():  # the locks, then the versions: one round trip, in that order
+                for key in sorted({lock_key(name) for name in locks}):
+                    self._connection.execute("SELECT pg_advisory_xact_lock(?)", (key,))
+                self.versions = _sql.versions(self._connection, agent_ids)
         except _LOST as exc:
             self._done = True
             raise self._store.unavailable(exc) from None
@@ -426,21 +432,24 @@ class _PostgresTransaction(Transaction):
             self._done = True
             raise self._store.unavailable(exc) from None
 
-    async def commit(self, unit: Unit) -> None:
+    async def commit(self, unit: Unit) -> asyncio.Future[None]:
         await self._store._thread(functools.partial(self._commit, unit))
+        return durable_now()  # replicas' commits may race: the workspace stays locked until this one is in
 
     def _commit(self, unit: Unit) -> None:
         connection = self._connection
         try:
-            if not unit.empty:
-                _sql.write(connection, unit)
-                news = {("provider", name) for name, _ in unit.events}
-                news |= {("agent", agent) for agent, _ in unit.deltas}
-                news |= {("agent", write.agent_id) for write in unit.workspaces}
-                news |= {("provider", name) for name in unit.click_to_act}
-                for kind, name in sorted(news):
-                    connection.execute("SELECT pg_notify(?, ?)", (CHANNEL, f"{self._store.replica} {kind} {name}"))
-            connection.raw.commit()
+            with connection.raw.pipeline():  # the sequence numbers, then every row and the commit: two round trips
+                if not unit.empty:
+                    _sql.write(connection, unit)
+                    news = {("provider", name) for name, _ in unit.events}
+                    news |= {("agent", agent) for agent, _ in unit.deltas}
+                    news |= {("agent", write.agent_id) for write in unit.workspaces}
+                    news |= {("provider", name) for name in unit.click_to_act}
+                    if news:  # one notice for the whole commit
+                        payload = " ".join(f"{kind}:{name}" for kind, name in sorted(news))
+                        connection.execute("SELECT pg_notify(?, ?)", (CHANNEL, f"{self._store.replica} {payload}"))
+                connection.raw.commit()
         except psycopg.Error as exc:
             with contextlib.suppress(psycopg.Error):
                 connection.raw.rollback()

@@ -48,6 +48,7 @@ from channelkit.host.store._base import StoreUnavailable
 from channelkit.host.store._base import Transaction
 from channelkit.host.store._base import Unit
 from channelkit.host.store._base import check_version
+from channelkit.host.store._base import durable_now
 from channelkit.v1 import agent_service_pb2 as apb
 from channelkit.v1 import provider_service_pb2 as ppb
 
@@ -80,6 +81,7 @@ class SqliteStore(Store):
         self._lock_file: int | None = None
         self._idempotency: dict[tuple[str, str], IdempotencyRecord] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._migrate = False
         self._broken: Exception | None = None
         """Set when a commit failed: later commits fail too (their sequence numbers follow the lost ones)
         until the host reloads the committed state."""
@@ -95,6 +97,7 @@ class SqliteStore(Store):
     async def open(self, *, migrate: bool = False) -> StoredState:
         """Lock the file, check (create, or with ``migrate`` upgrade) its schema, and load what a host needs."""
         self._loop = asyncio.get_running_loop()
+        self._migrate = migrate
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock()
         self._thread = threading.Thread(target=self._serve, name="channelkit-sqlite", daemon=True)
@@ -174,7 +177,8 @@ class SqliteStore(Store):
         """Open the file; one that is not a channelkit store is refused before anything is written to it."""
         connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=True)
         try:
-            _sql.schema_version(connection, self.path)
+            # refused before the journal mode changes a byte of it: a store of another version, or no store at all
+            check_version(_sql.schema_version(connection, self.path), str(self.path), migrate=self._migrate)
             connection.execute("PRAGMA journal_mode = WAL")
             connection.execute(f"PRAGMA synchronous = {self.synchronous}")
             connection.execute("PRAGMA busy_timeout = 5000")
@@ -255,12 +259,15 @@ class SqliteStore(Store):
         while (job := self._jobs.get()) is not None:
             self._settle(job.future, error=error)
 
-    async def _run(self, work: Callable[[sqlite3.Connection], T], *, unit: bool = False) -> T:
+    async def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        return await self._submit(work)
+
+    def _submit(self, work: Callable[[sqlite3.Connection], T], *, unit: bool = False) -> asyncio.Future[T]:
         if self._thread is None:
             raise StoreUnavailable("the host's store is closed")
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._jobs.put(_Job(work, future, unit))
-        return await future
+        return future
 
     # --- the interface ------------------------------------------------------------------------
 
@@ -328,12 +335,17 @@ class SqliteStore(Store):
         """The committed call, from memory: this host is the only writer, so memory is up to date."""
         return self._idempotency.get((provider, request_id))
 
-    async def write(self, unit: Unit) -> None:
-        """Commit ``unit`` with whatever else is waiting (group commit)."""
-        await self._run(lambda c: _sql.write(c, unit), unit=True)
+    def queue(self, unit: Unit) -> asyncio.Future[None]:
+        """Queue ``unit`` for the writer, which commits it with whatever else waits (group commit), in order.
+
+        The call's record is remembered at once: a retry of the call waits for
+        this one's reply, and a failed write reloads the records from the file.
+        """
+        future = self._submit(lambda c: _sql.write(c, unit), unit=True)
         if unit.idempotency is not None:
             record = unit.idempotency
             self._idempotency[(record.provider, record.request_id)] = record
+        return future
 
 
 class _SqliteTransaction(Transaction):
@@ -347,9 +359,8 @@ class _SqliteTransaction(Transaction):
     async def load(self, agent_id: str) -> StoredWorkspace | None:
         return None  # this host is the store's only writer: its memory is never older than the store
 
-    async def commit(self, unit: Unit) -> None:
-        if not unit.empty:
-            await self._store.write(unit)
+    async def commit(self, unit: Unit) -> asyncio.Future[None]:
+        return self._store.queue(unit) if not unit.empty else durable_now()
 
 
 def _unavailable(path: Path, exc: Exception) -> StoreUnavailable:
