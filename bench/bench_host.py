@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import itertools
 import json
 import statistics
 import subprocess
@@ -73,8 +74,12 @@ def _store_section(store: str, directory: Path, dsn: str) -> str:
     return '[store]\nkind = "memory"\n'
 
 
-def _write_config(directory: Path, store: str, dsn: str) -> tuple[Path, str, str]:
-    provider_token, agent_token = tokens.new_token(), tokens.new_token()
+def _write_config(directory: Path, store: str, dsn: str, agents: int) -> tuple[Path, str, list[str]]:
+    provider_token, agent_tokens = tokens.new_token(), [tokens.new_token() for _ in range(agents)]
+    agent_entries = "".join(
+        f'\n[[agents]]\nid = "agent-{n + 1}"\ntoken_sha256 = "{tokens.hash_token(token)}"\n'
+        for n, token in enumerate(agent_tokens)
+    )
     path = directory / f"bench-{store}.toml"
     path.write_text(
         _store_section(store, directory, dsn)
@@ -92,10 +97,7 @@ attention_cooldown_seconds = 0
 [plugins]
 autoload = false
 
-[[agents]]
-id = "agent-1"
-token_sha256 = "{tokens.hash_token(agent_token)}"
-
+{agent_entries}
 [[providers]]
 name = "bench"
 channel = "telephony"
@@ -103,7 +105,7 @@ token_sha256 = "{tokens.hash_token(provider_token)}"
 """,
         encoding="utf-8",
     )
-    return path, provider_token, agent_token
+    return path, provider_token, agent_tokens
 
 
 async def _run_phase(workers: int, duration: float, one: Callable[[], Awaitable[None]]) -> tuple[list[float], float]:
@@ -133,13 +135,16 @@ def _summary(latencies: list[float], elapsed: float, rpcs_per_op: int) -> dict[s
     }
 
 
-async def _bench(address: str, provider_token: str, agent_token: str, options: argparse.Namespace) -> dict[str, Any]:
+async def _bench(
+    address: str, provider_token: str, agent_tokens: list[str], options: argparse.Namespace
+) -> dict[str, Any]:
     async with grpc.aio.insecure_channel(address) as channel:
         noop: grpc.aio.UnaryUnaryMultiCallable[bytes, bytes] = channel.unary_unary(NOOP)
         provider = provider_service_pb2_grpc.ProviderServiceStub(channel)
         agent = agent_service_pb2_grpc.AgentServiceStub(channel)
         as_provider = (("authorization", f"Bearer {provider_token}"),)
-        as_agent = (("authorization", f"Bearer {agent_token}"),)
+        as_agents = [(("authorization", f"Bearer {token}"),) for token in agent_tokens]
+        turns = itertools.count()
         payload = ppb.CreateSessionRequest(agent_id="agent-1", title="Call").SerializeToString()
 
         async def baseline() -> None:
@@ -148,9 +153,10 @@ async def _bench(address: str, provider_token: str, agent_token: str, options: a
         tab = ppb.TabSpec(title="Record", page_type=wpb.PAGE_TYPE_URL, target="https://crm.example/1")
 
         async def cycle() -> None:
+            turn = next(turns) % len(agent_tokens)  # --agents spreads the cycles over that many workspaces
             started = time.perf_counter()
             created = await provider.CreateSession(
-                ppb.CreateSessionRequest(agent_id="agent-1", title="Call"), metadata=as_provider
+                ppb.CreateSessionRequest(agent_id=f"agent-{turn + 1}", title="Call"), metadata=as_provider
             )
             CREATE_LATENCIES.append(time.perf_counter() - started)
             session_id = created.session.id
@@ -158,7 +164,7 @@ async def _bench(address: str, provider_token: str, agent_token: str, options: a
             await provider.RequestFocusSession(
                 ppb.RequestFocusSessionRequest(session_id=session_id, messages_count=1), metadata=as_provider
             )
-            await agent.CloseSession(apb.CloseSessionRequest(session_id=session_id), metadata=as_agent)
+            await agent.CloseSession(apb.CloseSessionRequest(session_id=session_id), metadata=as_agents[turn])
 
         events_seen = 0
 
@@ -215,6 +221,9 @@ def main() -> int:
         default=["memory"],
         help="the stores to run the cycle on, in turn (default memory)",
     )
+    parser.add_argument(
+        "--agents", type=int, default=1, help="workspaces the cycles are spread over (default 1: all on one)"
+    )
     parser.add_argument("--dsn", help="postgres: the database to use (default: a throwaway server)")
     parser.add_argument("--serve", metavar="CONFIG", help=argparse.SUPPRESS)
     options = parser.parse_args()
@@ -241,14 +250,14 @@ def main() -> int:
 
 
 def _one_store(store: str, directory: Path, dsn: str, options: argparse.Namespace) -> dict[str, Any]:
-    config, provider_token, agent_token = _write_config(directory, store, dsn)
+    config, provider_token, agent_tokens = _write_config(directory, store, dsn, options.agents)
     with subprocess.Popen(
         [sys.executable, __file__, "--serve", str(config)], stdout=subprocess.PIPE, text=True
     ) as server:
         try:
             assert server.stdout is not None
             port = int(server.stdout.readline())
-            return asyncio.run(_bench(f"127.0.0.1:{port}", provider_token, agent_token, options))
+            return asyncio.run(_bench(f"127.0.0.1:{port}", provider_token, agent_tokens, options))
         finally:
             server.terminate()
             server.wait(timeout=30)

@@ -283,6 +283,10 @@ class HostRuntime:
         for daemon in self._daemons:
             daemon.cancel()
         await asyncio.gather(*self._daemons, return_exceptions=True)
+        if self._tasks:  # background writes finish (briefly) before the store closes; what is left is dropped
+            _, late = await asyncio.wait(self._tasks, timeout=2.0)
+            for task in late:
+                task.cancel()
         self.toasts.stop()
         self.toasts.fail_waiters()
         self.analytics.close()
@@ -389,7 +393,7 @@ class HostRuntime:
         """
         for agent in agents:
             stored_version = tx.versions.get(agent)
-            if stored_version is None or stored_version == self._versions.get(agent):
+            if stored_version is None or stored_version == self._versions.get(agent, 0):
                 continue
             stored = await tx.load(agent)
             if stored is None:

@@ -73,6 +73,17 @@ ON CONFLICT (provider) DO UPDATE SET
 RETURNING granted = 1, tokens
 """
 """A token bucket shared by every replica: refill by elapsed time, spend one if there is one."""
+_NUMBER_EVENTS = """
+WITH head AS (
+  INSERT INTO providers (name, head_seq, click_to_act, quarantine) VALUES (%s, %s, NULL, '')
+  ON CONFLICT (name) DO UPDATE SET head_seq = providers.head_seq + excluded.head_seq RETURNING head_seq
+)
+INSERT INTO provider_events (provider, seq, event)
+SELECT %s, head.head_seq - %s + e.n, e.event FROM head, unnest(%s::bytea[]) WITH ORDINALITY AS e(event, n)
+RETURNING seq
+"""
+"""The provider's next sequence numbers, taken from its row (locked until the commit: gapless, in commit
+order across replicas), and its events inserted with them, in one statement."""
 _LOST = (psycopg.OperationalError, psycopg.InterfaceError, psycopg_pool.PoolTimeout, psycopg_pool.PoolClosed)
 
 
@@ -220,7 +231,10 @@ class PostgresStore(Store):
     # --- running SQL ----------------------------------------------------------------------------
 
     async def _thread(self, work: Callable[[], T]) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._threads, work)
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._threads, work)
+        except RuntimeError as exc:  # the executor is shut down: the store was closed
+            raise StoreUnavailable("the host's store is closed") from exc
 
     async def _call(self, work: Callable[[_Connection], T]) -> T:
         """Run ``work`` in one transaction of its own (committed when it returns)."""
@@ -401,20 +415,29 @@ class _PostgresTransaction(Transaction):
         self._done = False
 
     def begin(self, agent_ids: list[str], locks: list[str]) -> None:
+        """Lock the workspaces' rows (``FOR UPDATE`` waits, then reads the version just committed) and the calls."""
+        connection = self._connection
         try:
-            with self._connection.raw.pipeline():  # the locks, then the versions: one round trip, in that order
-                for key in sorted({lock_key(name) for name in locks}):
-                    self._connection.execute("SELECT pg_advisory_xact_lock(?)", (key,))
-                self.versions = _sql.versions(self._connection, agent_ids)
+            for key in sorted({lock_key(name) for name in locks if name not in agent_ids}):
+                connection.execute("SELECT pg_advisory_xact_lock(?)", (key,))
+            if not locks:  # a query: one snapshot for the versions and any load, so nothing is read half-changed
+                connection.raw.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+                self.versions = _sql.versions(connection, agent_ids)
+                return
+            self.versions = _sql.versions(connection, agent_ids, lock="FOR UPDATE")
+            if missing := [a for a in agent_ids if a not in self.versions]:  # first command: make rows to lock
+                connection.executemany(_sql.PLACEHOLDER, [(agent, b"") for agent in missing])
+                self.versions |= _sql.versions(connection, missing, lock="FOR UPDATE")
         except _LOST as exc:
             self._done = True
             raise self._store.unavailable(exc) from None
 
     def end(self) -> None:
         """Roll back what was not committed (a query, a replay, a failed command): it releases the locks."""
-        if not self._done:
-            with contextlib.suppress(psycopg.Error):
+        with contextlib.suppress(psycopg.Error):
+            if not self._done:
                 self._connection.raw.rollback()
+            self._connection.raw.isolation_level = None
 
     async def idempotent(self, provider: str, request_id: str) -> IdempotencyRecord | None:
         return await self._store._thread(lambda: self._guard(_sql.idempotent, provider, request_id))
@@ -436,12 +459,26 @@ class _PostgresTransaction(Transaction):
         await self._store._thread(functools.partial(self._commit, unit))
         return durable_now()  # replicas' commits may race: the workspace stays locked until this one is in
 
+    def _queue_events(self, unit: Unit) -> list[tuple[list[ppb.ProviderEvent], psycopg.Cursor[Any]]]:
+        """One statement per provider takes its next sequence numbers and inserts its events with them."""
+        by_provider: dict[str, list[ppb.ProviderEvent]] = {}
+        for name, event in unit.events:
+            by_provider.setdefault(name, []).append(event)
+        queued = []
+        for name in sorted(by_provider):  # a fixed order: replicas never wait on each other's provider rows
+            events = by_provider[name]
+            rows = [event.SerializeToString() for event in events]
+            cursor = self._connection.raw.execute(_NUMBER_EVENTS, (name, len(rows), name, len(rows), rows))
+            queued.append((events, cursor))
+        return queued
+
     def _commit(self, unit: Unit) -> None:
         connection = self._connection
         try:
-            with connection.raw.pipeline():  # the sequence numbers, then every row and the commit: two round trips
+            with connection.raw.pipeline():  # every row, the numbered events and the commit: one round trip
+                numbered = self._queue_events(unit)
                 if not unit.empty:
-                    _sql.write(connection, unit)
+                    _sql.write_rows(connection, unit)
                     news = {("provider", name) for name, _ in unit.events}
                     news |= {("agent", agent) for agent, _ in unit.deltas}
                     news |= {("agent", write.agent_id) for write in unit.workspaces}
@@ -450,6 +487,9 @@ class _PostgresTransaction(Transaction):
                         payload = " ".join(f"{kind}:{name}" for kind, name in sorted(news))
                         connection.execute("SELECT pg_notify(?, ?)", (CHANNEL, f"{self._store.replica} {payload}"))
                 connection.raw.commit()
+            for events, cursor in numbered:
+                for event, (seq,) in zip(events, sorted(cursor.fetchall()), strict=True):
+                    event.seq = seq
         except psycopg.Error as exc:
             with contextlib.suppress(psycopg.Error):
                 connection.raw.rollback()

@@ -170,6 +170,7 @@ def _workspaces(connection: Any, agent_id: str | None = None) -> list[StoredWork
         for agent, version, feed_seq, doc in connection.execute(
             f"SELECT agent_id, version, feed_seq, doc FROM workspaces {where}", args
         )
+        if doc  # a placeholder row, made to be locked, holds no workspace yet
     ]
 
 
@@ -179,13 +180,22 @@ def workspace(connection: Any, agent_id: str) -> StoredWorkspace | None:  # noqa
     return found[0] if found else None
 
 
-def versions(connection: Any, agent_ids: list[str]) -> dict[str, int]:  # noqa: ANN401
-    """The committed version of each of ``agent_ids`` that has been written."""
+def versions(connection: Any, agent_ids: list[str], *, lock: str = "") -> dict[str, int]:  # noqa: ANN401
+    """The committed version of each of ``agent_ids`` that has a row (``lock``: PostgreSQL's ``FOR UPDATE``)."""
     if not agent_ids:
         return {}
     marks = ", ".join("?" * len(agent_ids))
-    rows = connection.execute(f"SELECT agent_id, version FROM workspaces WHERE agent_id IN ({marks})", agent_ids)
+    rows = connection.execute(
+        f"SELECT agent_id, version FROM workspaces WHERE agent_id IN ({marks}) ORDER BY agent_id {lock}", agent_ids
+    )
     return {agent: int(version) for agent, version in rows}
+
+
+PLACEHOLDER = (
+    "INSERT INTO workspaces (agent_id, version, feed_seq, next_deadline, doc) VALUES (?, 0, 0, NULL, ?) "
+    "ON CONFLICT (agent_id) DO NOTHING"
+)
+"""A row to lock for a workspace nothing was written to yet (an empty ``doc``: loading skips it)."""
 
 
 def locate(connection: Any, session: str, tab: str) -> str | None:  # noqa: ANN401
@@ -251,10 +261,15 @@ def deltas_after(connection: Any, agent_id: str, seq: int, limit: int) -> list[a
 
 def write(connection: Any, unit: Unit) -> None:  # noqa: ANN401
     """Every row of one command (inside the caller's transaction)."""
-    for ws in unit.workspaces:
-        _write_workspace(connection, ws, unit.at)
     _number_events(connection, unit)
     connection.executemany(ADD_EVENT, [(name, event.seq, event.SerializeToString()) for name, event in unit.events])
+    write_rows(connection, unit)
+
+
+def write_rows(connection: Any, unit: Unit) -> None:  # noqa: ANN401
+    """Every row of one command but its provider events (which an engine may number its own way)."""
+    for ws in unit.workspaces:
+        _write_workspace(connection, ws, unit.at)
     connection.executemany(ADD_DELTA, [(agent, d.seq, d.SerializeToString()) for agent, d in unit.deltas])
     connection.executemany(ADD_ANALYTICS, [(a.id, codec.analytics_row(a)) for a in unit.analytics])
     connection.executemany(UPSERT_CLICK_TO_ACT, [(name, int(on)) for name, on in unit.click_to_act.items()])
